@@ -1,0 +1,44 @@
+# The one task runner, for people and CI alike.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-dev
+export CLEARANCE_TEST_DATA ?= $(abspath ../shared/data/lists)
+
+.PHONY: demo test lint install install-dev bench-ingest bench-quality bench-speed clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-dev: $(STAMP)
+
+demo: $(VENV)/.installed
+	$(BIN)/python -m clearance.demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+
+test: lint
+	$(BIN)/pytest -q
+
+bench-ingest: $(STAMP)
+	$(BIN)/python benchmarks/bench_ingest.py
+
+bench-quality: $(STAMP)
+	$(BIN)/python benchmarks/bench_quality.py
+
+bench-speed: $(STAMP)
+	$(BIN)/python benchmarks/bench_speed.py
+
+clean:
+	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .ruff_cache

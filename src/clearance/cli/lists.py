@@ -1,0 +1,142 @@
+"""``clearance lists ...``: import, update, show, history and diff of the official lists."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
+
+from clearance import updates
+from clearance.cli.render import console, print_json, print_table
+from clearance.errors import ClearanceError, NotFoundError
+from clearance.settings import get_settings
+from clearance.store import Store
+
+app = typer.Typer(help="Import, update and inspect the official lists and their history.",
+                  no_args_is_help=True)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+@app.command("import")
+def import_(
+    paths: Annotated[list[Path], typer.Argument(help="List files, folders or an SDN history .tar.xz",
+                                                exists=True)],
+    format: Annotated[str | None, typer.Option(help="Format name; detected when omitted.")] = None,
+    json: JsonOpt = False,
+) -> None:
+    """Import list publications as new versions (an unchanged file is recognised and skipped)."""
+    outcomes = updates.import_paths(Store.open(), paths, format)
+    _print_outcomes(outcomes, json)
+
+
+@app.command("update")
+def update(
+    from_: Annotated[Path | None, typer.Option(
+        "--from", help="Import a local mirror (folders <feed>/<date>/...) instead of downloading.",
+        exists=True, file_okay=False)] = None,
+    json: JsonOpt = False,
+) -> None:
+    """Download the official publications and import what changed."""
+    store = Store.open()
+    if from_ is not None:
+        outcomes = updates.update_from_mirror(store, from_)
+    else:
+        with Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
+                      TransferSpeedColumn(), console=console, disable=json) as bar:
+            tasks: dict[str, int] = {}
+
+            def report(label: str, done: int, total: int | None) -> None:
+                if label not in tasks:
+                    tasks[label] = bar.add_task(label, total=total)
+                bar.update(tasks[label], completed=done)
+
+            outcomes = updates.update_online(store, timeout=get_settings().download_timeout,
+                                             progress=report)
+    _print_outcomes(outcomes, json)
+    if any(o.status == "failed" for o in outcomes):
+        raise typer.Exit(code=ClearanceError.exit_code)
+
+
+@app.command("show")
+def show(
+    source: Annotated[str | None, typer.Argument(help="A source id; all when omitted.")] = None,
+    json: JsonOpt = False,
+) -> None:
+    """The versions imported for each source, with counts and digests."""
+    versions = Store.open().versions(source)
+    if source and not versions:
+        raise NotFoundError(f"no version of source {source!r} has been imported")
+    if json:
+        print_json([v.to_dict() for v in versions])
+        return
+    print_table("List versions", ["source", "seq", "published", "entities", "added",
+                                  "removed", "changed", "imported", "sha256"],
+                [(v.source, v.seq, v.published, v.entity_count, v.added, v.removed, v.changed,
+                  v.imported_at, v.sha256[:12]) for v in versions])
+
+
+@app.command("history")
+def history(
+    entity: Annotated[str, typer.Argument(help="An entity id (source:key) or part of a name.")],
+    json: JsonOpt = False,
+) -> None:
+    """The history of one listing: when it was added, changed and removed."""
+    store = Store.open()
+    ids = store.find_ids(entity)
+    if not ids:
+        raise NotFoundError(f"no entity id or name matches {entity!r}")
+    events = [e for eid in ids for e in store.history(eid)]
+    if json:
+        print_json([e.to_dict() for e in events])
+        return
+    print_table(f"History of {entity!r}", ["entity", "name", "version", "day", "event", "fields"],
+                [(e.entity_id, e.name, e.version_seq, e.day, e.kind, ", ".join(e.fields))
+                 for e in events])
+
+
+@app.command("diff")
+def diff(
+    source: Annotated[str, typer.Argument(help="The source id, e.g. us_ofac_sdn.")],
+    from_: Annotated[int | None, typer.Option("--from", help="Older version number.")] = None,
+    to: Annotated[int | None, typer.Option("--to", help="Newer version number.")] = None,
+    json: JsonOpt = False,
+) -> None:
+    """Entities added, removed and changed between two versions of a source."""
+    events = Store.open().diff(source, from_, to)
+    if json:
+        print_json([e.to_dict() for e in events])
+        return
+    print_table(f"{source}: changes", ["event", "entity", "name", "fields"],
+                [(e.kind, e.entity_id, e.name, ", ".join(e.fields)) for e in events])
+    console.print(f"{len(events)} changes")
+
+
+@app.command("changes")
+def changes(
+    day: Annotated[str, typer.Argument(help="A publication day, YYYY-MM-DD.")],
+    json: JsonOpt = False,
+) -> None:
+    """What changed on the lists published on a given day."""
+    events = Store.open().changes(day=day)
+    if json:
+        print_json([e.to_dict() for e in events])
+        return
+    print_table(f"Changes published on {day}", ["source", "event", "entity", "name", "fields"],
+                [(e.source, e.kind, e.entity_id, e.name, ", ".join(e.fields)) for e in events])
+
+
+def _print_outcomes(outcomes: list[updates.UpdateOutcome], json: bool) -> None:
+    if json:
+        print_json([o.to_dict() for o in outcomes])
+        return
+    rows = []
+    for o in outcomes:
+        r = o.result
+        rows.append((o.path, o.status, r.source if r else "", r.seq if r else "",
+                     r.entity_count if r else "", r.added if r else "", r.removed if r else "",
+                     r.changed if r else "", o.error or ""))
+    print_table("Import", ["publication", "status", "source", "version", "entities", "added",
+                           "removed", "changed", "error"], rows)

@@ -1,0 +1,43 @@
+"""The ``clearance`` command: one Typer app, one module per command group, one error handler."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from clearance.cli import lists
+from clearance.cli.render import err_console
+from clearance.errors import ClearanceError
+
+app = typer.Typer(
+    name="clearance",
+    help="Restricted-party and export-control screening against the official lists.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(lists.app, name="lists")
+
+
+def main() -> None:
+    """Entry point: run the app; turn every ClearanceError into one clear line and its exit code."""
+    try:
+        app(standalone_mode=False)
+    except ClearanceError as exc:
+        err_console.print(f"[bold red]error:[/] {exc.describe()}", highlight=False)
+        sys.exit(exc.exit_code)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        sys.exit(130)
+    except Exception as exc:  # click usage errors arrive here with standalone_mode=False
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
+
+
+if __name__ == "__main__":
+    main()
