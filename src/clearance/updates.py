@@ -145,16 +145,16 @@ def download(url: str, target: Path, timeout: float, progress: Progress | None =
         raise NetworkError(f"could not download {url}: {exc}") from exc
 
 
+_FILE_SUFFIXES = (".xml", ".zip", ".gz", ".txt", ".json", ".yaml", ".yml")
+
+
 def _candidates(root: Path) -> Iterator[Path]:
     """Folders holding a publication, and single files, below ``root``."""
     for path in sorted(root.rglob("*")):
         if path.name.endswith(".tar.xz") or path.name.startswith("."):
             continue
-        if path.is_dir():
-            yield path
-        elif path.is_file() and path.suffix.lower() in (".xml", ".zip", ".gz", ".txt",
-                                                        ".json", ".yaml", ".yml") \
-                or path.name.endswith("sanctions.csv") or path.name == "table.csv":
+        if path.is_dir() or path.suffix.lower() in _FILE_SUFFIXES \
+                or path.name in ("sanctions.csv", "table.csv"):
             yield path
 
 

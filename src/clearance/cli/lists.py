@@ -22,8 +22,8 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a t
 
 @app.command("import")
 def import_(
-    paths: Annotated[list[Path], typer.Argument(help="List files, folders or an SDN history .tar.xz",
-                                                exists=True)],
+    paths: Annotated[list[Path], typer.Argument(
+        help="List files, folders or an SDN history .tar.xz", exists=True)],
     format: Annotated[str | None, typer.Option(help="Format name; detected when omitted.")] = None,
     json: JsonOpt = False,
 ) -> None:

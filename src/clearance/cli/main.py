@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from clearance.cli import lists
+from clearance.cli import lists, screen
 from clearance.cli.render import err_console
 from clearance.errors import ClearanceError
 
@@ -17,6 +17,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(lists.app, name="lists")
+app.command("screen")(screen.screen)
+app.command("screen-file")(screen.screen_file_cmd)
+app.command("match-pairs")(screen.match_pairs_cmd)
 
 
 def main() -> None:

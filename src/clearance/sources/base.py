@@ -72,7 +72,7 @@ _DATE_IN_PATH = re.compile(r"(\d{4}-\d{2}-\d{2})(?:T(\d{2})(\d{2})(\d{2}))?")
 
 
 def date_from_path(path: Path) -> str | None:
-    """A publication date written in the file or folder name (``2022-05-16``, ``sdn_2022-03-01T120000``)."""
+    """A publication date in the file or folder name (``2022-05-16``, ``sdn_2022-03-01T120000``)."""
     for part in (path.name, path.parent.name):
         m = _DATE_IN_PATH.search(part)
         if m:

@@ -71,7 +71,8 @@ def import_publication(
         raise VersionOrderError(
             f"publication of {pub.published} is older than version {latest['seq']} "
             f"({latest['published']}) already in force for {pub.source}; "
-            "import versions in chronological order", path=pub.files[0] if pub.files else None)
+            "import versions in chronological order",
+            path=pub.files[0] if pub.files else None)
     seq = (latest["seq"] + 1) if latest is not None else 1
     version_id = conn.execute(insert(list_version).values(
         source=pub.source, seq=seq, format=pub.format, published=pub.published,
@@ -98,7 +99,8 @@ def import_publication(
     for entity_id, (span_id, _hash, name) in current.items():
         if entity_id not in seen:
             _close(conn, span_id, seq)
-            pending.events.append(_event(version_id, pub.source, entity_id, "removed", [], name, day))
+            pending.events.append(
+                _event(version_id, pub.source, entity_id, "removed", [], name, day))
             counts["removed"] += 1
     _flush(conn, pending)
     conn.execute(update(list_version).where(list_version.c.id == version_id).values(

@@ -1,0 +1,155 @@
+"""Name similarity: the best alignment of two names' words, and the measures behind it.
+
+Each word of one name is paired with at most one word of the other, best
+pairs first (so word order does not matter), with a per-word similarity that
+takes the best of edit distance (typos, transpositions), Jaro-Winkler,
+phonetics (Metaphone) and consonant skeletons (dropped vowels, abjad
+scripts). Unpaired words count against the score in proportion to their
+weight, and rare words weigh more than common ones ("Trading", "Mohammed").
+Whole-name measures (glued words, acronyms, Chinese characters as written)
+catch what a word-by-word view misses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import pairwise
+
+from rapidfuzz.distance import OSA, JaroWinkler, Levenshtein
+from rigour.text import metaphone
+
+from clearance.matching.normalize import NameForm, skeleton
+from clearance.matching.vocabulary import PARTICLES
+
+MIN_PAIR = 0.6
+"""Word pairs below this similarity are left unpaired."""
+
+WeightFn = Callable[[str], float]
+
+
+@dataclass(slots=True)
+class NameMatch:
+    """How two names compare: the score, the method that gave it and the word pairs."""
+
+    score: float
+    method: str
+    pairs: list[tuple[str, str, float]] = field(default_factory=list)
+    unmatched_query: list[str] = field(default_factory=list)
+    unmatched_list: list[str] = field(default_factory=list)
+    order_penalty: float = 0.0
+    legal_penalty: float = 0.0
+
+
+@lru_cache(maxsize=262144)
+def word_similarity(a: str, b: str) -> float:
+    """Similarity of two folded words in [0, 1]."""
+    if a == b:
+        return 1.0
+    la, lb = len(a), len(b)
+    if la == 1 or lb == 1:
+        # An initial stands for a word that starts with it.
+        return 0.7 if a[0] == b[0] else 0.0
+    best = OSA.normalized_similarity(a, b)
+    if min(la, lb) >= 4:
+        best = max(best, JaroWinkler.similarity(a, b) - 0.08)
+        if a[0] == b[0] and metaphone(a) == metaphone(b):
+            best = max(best, 0.88)
+        if skeleton(a) == skeleton(b) and (abs(la - lb) <= 3 or a == skeleton(a)
+                                           or b == skeleton(b)):
+            # Equal consonants: dropped vowels, or a name written in an abjad.
+            best = max(best, 0.85)
+    elif la >= 3 and lb >= 3 and skeleton(a) == skeleton(b):
+        best = max(best, 0.75)
+    return best
+
+
+def default_weight(word: str) -> float:
+    """Weight of a word when no vocabulary statistics are available."""
+    if word in PARTICLES:
+        return 0.3
+    return min(1.0, 0.4 + 0.15 * len(word))
+
+
+def compare_names(query: NameForm, listed: NameForm, weight: WeightFn = default_weight
+                  ) -> NameMatch:
+    """The best of the word alignment and the whole-name measures."""
+    best = align(query, listed, weight)
+    for candidate in (_compact(query, listed), _acronym(query, listed), _han(query, listed)):
+        if candidate is not None and candidate.score > best.score:
+            best = candidate
+    return best
+
+
+def align(query: NameForm, listed: NameForm, weight: WeightFn = default_weight) -> NameMatch:
+    """Pair the words of two names, best pairs first, and score the alignment."""
+    q, lst = query.tokens, listed.tokens
+    if not q or not lst:
+        return NameMatch(0.0, "tokens")
+    scored = sorted(((word_similarity(a, b), i, j) for i, a in enumerate(q)
+                     for j, b in enumerate(lst)), reverse=True)
+    used_q: set[int] = set()
+    used_l: set[int] = set()
+    pairs: list[tuple[int, int, float]] = []
+    for sim, i, j in scored:
+        if sim < MIN_PAIR:
+            break
+        if i in used_q or j in used_l:
+            continue
+        used_q.add(i)
+        used_l.add(j)
+        pairs.append((i, j, sim))
+    wq = [weight(t) for t in q]
+    wl = [weight(t) for t in lst]
+    matched = sum(sim * (wq[i] + wl[j]) for i, j, sim in pairs)
+    score = matched / (sum(wq) + sum(wl))
+    order = _order_penalty(pairs)
+    legal = _legal_penalty(query, listed)
+    return NameMatch(
+        score=max(0.0, score - order - legal), method="tokens",
+        pairs=[(q[i], lst[j], round(sim, 3)) for i, j, sim in sorted(pairs)],
+        unmatched_query=[t for i, t in enumerate(q) if i not in used_q],
+        unmatched_list=[t for j, t in enumerate(lst) if j not in used_l],
+        order_penalty=order, legal_penalty=legal,
+    )
+
+
+def _order_penalty(pairs: list[tuple[int, int, float]]) -> float:
+    """A small penalty when paired words stand in another order (reversed first/last names)."""
+    ordered = [j for _, j, _ in sorted(pairs)]
+    inversions = sum(1 for a, b in pairwise(ordered) if a > b)
+    return 0.03 if inversions else 0.0
+
+
+def _legal_penalty(query: NameForm, listed: NameForm) -> float:
+    """Different legal forms (GmbH vs Ltd) weigh a little against; a missing one does not."""
+    if query.legal and listed.legal and not set(query.legal) & set(listed.legal):
+        return 0.02
+    return 0.0
+
+
+def _compact(query: NameForm, listed: NameForm) -> NameMatch | None:
+    """Words glued together: "Z HONGXING" = "ZHONGXING", "Telecommuni cations"."""
+    a, b = query.compact, listed.compact
+    if len(a) < 6 or len(b) < 6 or len(query.tokens) == len(listed.tokens):
+        return None
+    sim = Levenshtein.normalized_similarity(a, b)
+    return NameMatch(max(0.0, sim - 0.04), "compact")
+
+
+def _acronym(query: NameForm, listed: NameForm) -> NameMatch | None:
+    """An acronym against the full name: ZTE = Zhongxing Telecommunications Equipment."""
+    for short, full in ((query, listed), (listed, query)):
+        if len(short.tokens) == 1 and 2 <= len(short.compact) <= 6 \
+                and short.compact == full.acronym and len(full.acronym) >= 3:
+            return NameMatch(0.88, "acronym")
+    return None
+
+
+def _han(query: NameForm, listed: NameForm) -> NameMatch | None:
+    """Chinese names compared as written, character by character."""
+    if not query.han or not listed.han:
+        return None
+    sim = Levenshtein.normalized_similarity(query.han, listed.han)
+    return NameMatch(sim, "han-script")

@@ -1,0 +1,144 @@
+"""Comparing a query with a listed entity: a calibrated score and its explanation."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from clearance.matching.config import DEFAULT_CONFIG, MatchConfig
+from clearance.matching.features import FEATURES, Evidence
+from clearance.matching.names import NameMatch, WeightFn, compare_names, default_weight
+from clearance.matching.normalize import NameForm, analyze
+from clearance.matching.query import Query, normalize_id
+from clearance.model import Entity, Name
+from clearance.model.countries import to_country_code
+
+ALGORITHM = "clearance-v1"
+
+
+@dataclass(slots=True)
+class PreparedEntity:
+    """A listed entity with its names analysed once, ready to be compared many times."""
+
+    entity: Entity
+    names: list[tuple[NameForm, Name]]
+    countries: frozenset[str]
+    dates: list[str]
+    ids: frozenset[str]
+
+
+@dataclass(slots=True)
+class PreparedQuery:
+    """A query with its names analysed once."""
+
+    query: Query
+    forms: list[NameForm]
+    countries: frozenset[str]
+    dates: list[str]
+    ids: frozenset[str]
+
+
+@dataclass(slots=True)
+class Comparison:
+    """The outcome of one comparison: score in [0, 1], decision and explanation."""
+
+    score: float
+    match: bool
+    explanation: dict[str, Any] = field(default_factory=dict)
+
+
+def prepare_entity(entity: Entity) -> PreparedEntity:
+    forms = []
+    for name in entity.all_names():
+        form = analyze(name.value, entity.schema)
+        if not form.is_empty:
+            forms.append((form, name))
+    countries = {*entity.nationalities, *entity.citizenships, *entity.countries,
+                 *(a.country for a in entity.addresses if a.country)}
+    return PreparedEntity(
+        entity=entity, names=forms, countries=frozenset(c for c in countries if c),
+        dates=list(entity.birth_dates),
+        ids=frozenset(v for v in (normalize_id(i.value) for i in entity.identifiers) if v),
+    )
+
+
+def prepare_query(query: Query) -> PreparedQuery:
+    forms = [f for f in (analyze(n, query.schema) for n in query.names()) if not f.is_empty]
+    countries = set(query.country_codes())
+    if query.address:
+        tail = to_country_code(query.address.rsplit(",", 1)[-1])
+        if tail:
+            countries.add(tail)
+    return PreparedQuery(query=query, forms=forms, countries=frozenset(countries),
+                         dates=query.birth_dates(), ids=frozenset(query.id_values()))
+
+
+def compare(query: PreparedQuery, entity: PreparedEntity, config: MatchConfig = DEFAULT_CONFIG,
+            weight: WeightFn = default_weight, threshold: float | None = None) -> Comparison:
+    """Score ``query`` against ``entity`` with every feature, and explain the result."""
+    candidates = _best_names(query, entity, weight)
+    if not candidates:
+        return Comparison(0.0, False, {"algorithm": ALGORITHM, "reason": "no comparable name"})
+    best: tuple[float, list[dict[str, Any]], NameForm, NameForm, Name, NameMatch] | None = None
+    for q_form, (l_form, name), match in candidates:
+        evidence = _evidence(query, entity, match, name, l_form)
+        z, rows = _combine(evidence, config)
+        if best is None or z > best[0]:
+            best = (z, rows, q_form, l_form, name, match)
+    assert best is not None
+    z, rows, q_form, l_form, name, match = best
+    score = 1.0 / (1.0 + math.exp(-(config.calibration_a * z + config.calibration_b)))
+    limit = config.threshold if threshold is None else threshold
+    return Comparison(round(score, 4), score >= limit, {
+        "algorithm": ALGORITHM,
+        "name": {
+            "query": q_form.original, "matched": name.value, "kind": name.kind,
+            "quality": name.quality, "method": match.method, "similarity": round(match.score, 3),
+            "pairs": [list(p) for p in match.pairs],
+            "unmatched_query": match.unmatched_query, "unmatched_list": match.unmatched_list,
+            "order_penalty": match.order_penalty, "legal_form_penalty": match.legal_penalty,
+        },
+        "features": rows,
+        "log_odds": round(z, 3),
+    })
+
+
+def _best_names(query: PreparedQuery, entity: PreparedEntity, weight: WeightFn
+                ) -> list[tuple[NameForm, tuple[NameForm, Name], NameMatch]]:
+    """The best strong-name match and, if better, the best weak-name match."""
+    best: dict[str, tuple[NameForm, tuple[NameForm, Name], NameMatch]] = {}
+    for q_form in query.forms:
+        for l_form, name in entity.names:
+            match = compare_names(q_form, l_form, weight)
+            current = best.get(name.quality)
+            if current is None or match.score > current[2].score:
+                best[name.quality] = (q_form, (l_form, name), match)
+    strong, weak = best.get("strong"), best.get("weak")
+    if strong and weak and weak[2].score <= strong[2].score:
+        return [strong]
+    return [c for c in (strong, weak) if c]
+
+
+def _evidence(query: PreparedQuery, entity: PreparedEntity, match: NameMatch, name: Name,
+              form: NameForm) -> Evidence:
+    return Evidence(
+        name=match, name_quality=name.quality, name_tokens=len(form.tokens),
+        query_schema=query.query.schema, entity_schema=entity.entity.schema,
+        query_dates=query.dates, entity_dates=entity.dates,
+        query_countries=set(query.countries), entity_countries=set(entity.countries),
+        query_ids=set(query.ids), entity_ids=set(entity.ids),
+    )
+
+
+def _combine(evidence: Evidence, config: MatchConfig) -> tuple[float, list[dict[str, Any]]]:
+    z = 0.0
+    rows = []
+    for feature in FEATURES:
+        value, contribution = feature(evidence, config)
+        z += contribution
+        if contribution or feature.__name__ == "name_similarity":
+            rows.append({"feature": feature.__name__, "value": value,
+                         "contribution": round(contribution, 3),
+                         "description": (feature.__doc__ or "").strip()})
+    return z, rows

@@ -1,0 +1,163 @@
+"""The Screener: the lists in force on a date, indexed, and a query screened against them.
+
+>>> screener = Screener.from_store(Store.open(), as_of="2018-05-01")
+>>> for result in screener.screen(Query("ZTE Corporation", schema="Company")):
+...     print(result.name, result.score, result.lists)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import clearance.matching
+from clearance.matching import (
+    DEFAULT_CONFIG,
+    Comparison,
+    MatchConfig,
+    NameIndex,
+    PreparedEntity,
+    Query,
+    compare,
+    prepare_entity,
+    prepare_query,
+)
+from clearance.model import Entity, Listing
+from clearance.model.dates import to_iso_day
+from clearance.settings import get_settings
+from clearance.store import Store, Version
+
+_DEFAULT_CACHE = object()
+
+
+@dataclass(slots=True)
+class ScreeningResult:
+    """One listed entity found for a query, with its score and why."""
+
+    entity: Entity
+    score: float
+    match: bool
+    explanation: dict[str, Any]
+    listings: list[Listing] = field(default_factory=list)
+    notes: list[Listing] = field(default_factory=list)
+
+    @property
+    def entity_id(self) -> str:
+        return self.entity.id
+
+    @property
+    def lists(self) -> list[str]:
+        return sorted({lst.list for lst in self.listings}) or self.entity.lists
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "entity_id": self.entity.id, "name": self.entity.name, "schema": self.entity.schema,
+            "source": self.entity.source, "list": ", ".join(self.lists), "lists": self.lists,
+            "programs": self.entity.programs, "score": self.score, "match": self.match,
+            "listings": [_listing_dict(x) for x in self.listings],
+            "notes": [_listing_dict(x) for x in self.notes],
+            "explanation": self.explanation,
+        }
+
+
+class Screener:
+    """Screens queries against a fixed set of entities (the lists in force on a day)."""
+
+    def __init__(self, entities: Iterable[Entity], as_of: str | None = None,
+                 config: MatchConfig = DEFAULT_CONFIG, versions: list[Version] | None = None
+                 ) -> None:
+        self.as_of = to_iso_day(as_of)
+        self.config = config
+        self.versions = versions or []
+        self.prepared: list[PreparedEntity] = [prepare_entity(e) for e in entities]
+        self.index = NameIndex((i, form) for i, p in enumerate(self.prepared)
+                               for form, _ in p.names)
+
+    @classmethod
+    def from_store(cls, store: Store, as_of: str | None = None,
+                   sources: list[str] | None = None, config: MatchConfig = DEFAULT_CONFIG,
+                   cache_dir: Path | object | None = _DEFAULT_CACHE) -> Screener:
+        """The lists in ``store`` as they stood on ``as_of`` (default: today).
+
+        The prepared entities and the index are cached on disk (default:
+        ``CLEARANCE_HOME/cache``), keyed by the list versions in force, the day
+        and the matching code, so that the next start loads instead of building.
+        Pass ``cache_dir=None`` to build without a cache.
+        """
+        day = to_iso_day(as_of)
+        versions = [v for v in (store.version_as_of(s, as_of or day)
+                                for s in (sources or store.sources())) if v]
+        folder = get_settings().home / "cache" if cache_dir is _DEFAULT_CACHE else cache_dir
+        path = Path(folder) / f"screener-{_cache_key(versions, day, config)}.pickle" \
+            if isinstance(folder, (str, Path)) else None
+        if path is not None and path.exists():
+            with path.open("rb") as fh:
+                screener: Screener = pickle.load(fh)
+            return screener
+        screener = cls(store.entities_as_of(as_of or day, sources), day, config, versions)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            with tmp.open("wb") as fh:
+                pickle.dump(screener, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            tmp.replace(path)
+        return screener
+
+    def __len__(self) -> int:
+        return len(self.prepared)
+
+    def screen(self, query: Query | str, threshold: float | None = None, limit: int = 10
+               ) -> list[ScreeningResult]:
+        """Ranked results for ``query``; those at or above the threshold have ``match``."""
+        if isinstance(query, str):
+            query = Query(query)
+        pq = prepare_query(query)
+        rows = self.index.search(pq.forms, self.config.candidates)
+        results = []
+        for row in rows:
+            comparison = compare(pq, self.prepared[row], self.config, self.index.word_weight,
+                                 threshold)
+            if comparison.score > 0.0:
+                results.append(self._result(self.prepared[row].entity, comparison))
+        results.sort(key=lambda r: (-r.score, r.entity.id))
+        return results[:limit]
+
+    def screen_all(self, query: Query | str, threshold: float | None = None
+                   ) -> list[ScreeningResult]:
+        """Brute force: every entity scored (for measuring what retrieval misses)."""
+        if isinstance(query, str):
+            query = Query(query)
+        pq = prepare_query(query)
+        results = [self._result(p.entity, c) for p in self.prepared
+                   if (c := compare(pq, p, self.config, self.index.word_weight,
+                                    threshold)).score > 0.0]
+        results.sort(key=lambda r: (-r.score, r.entity.id))
+        return results
+
+    def _result(self, entity: Entity, comparison: Comparison) -> ScreeningResult:
+        return ScreeningResult(entity, comparison.score, comparison.match,
+                               comparison.explanation, entity.listings_on(self.as_of),
+                               entity.notes_on(self.as_of))
+
+
+def _cache_key(versions: list[Version], day: str, config: MatchConfig) -> str:
+    """Changes whenever the lists in force, the day, the settings or the matching code change."""
+    h = hashlib.sha256()
+    h.update(repr((day, sorted((v.source, v.seq, v.sha256) for v in versions), config)).encode())
+    for source_file in sorted(Path(clearance.matching.__file__).parent.glob("*.py")):
+        h.update(source_file.read_bytes())
+    return h.hexdigest()[:24]
+
+
+def _listing_dict(listing: Listing) -> dict[str, Any]:
+    return {k: v for k, v in {
+        "list": listing.list, "authority": listing.authority, "start": listing.start,
+        "end": listing.end, "status": listing.status, "programs": listing.programs,
+        "federal_register": listing.federal_register,
+        "license_requirement": listing.license_requirement,
+        "license_policy": listing.license_policy, "note": listing.note,
+    }.items() if v}

@@ -1,0 +1,72 @@
+"""Normalisation: scripts, disguises, legal forms, person name order."""
+
+from __future__ import annotations
+
+import pytest
+
+from clearance.matching.normalize import analyze, dominant_script, unmask
+
+
+@pytest.mark.parametrize(("text", "tokens"), [
+    ("MADURO MOROS, Nicolas", ("nicolas", "maduro", "moros")),
+    ("Sheikh Dr. Mohammed bin Rashid", ("mohammed", "bin", "rashid")),
+    ("John Smith Jr.", ("john", "smith")),
+])
+def test_person_forms(text: str, tokens: tuple[str, ...]) -> None:
+    assert analyze(text, "Person").tokens == tokens
+
+
+@pytest.mark.parametrize(("text", "tokens", "legal"), [
+    ("SIS d.o.o.", ("sis",), ("doo",)),
+    ("SIS DOO", ("sis",), ("doo",)),
+    ("HUAWEI TECHNOLOGIES CO., LTD.", ("huawei", "technology"), ("coltd",)),
+    ("Huawei Tech Co Ltd", ("huawei", "technology"), ("coltd",)),
+    ("ООО Газпром", ("gazprom",), ("ooo",)),
+    ("Zhongxing Telecom Equipment Corp.", ("zhongxing", "telecommunications", "equipment"),
+     ("corp",)),
+    ("Acme International Ltd", ("acme", "international"), ("ltd",)),
+    ("Acme Intl Limited", ("acme", "international"), ("ltd",)),
+])
+def test_organisation_forms(text: str, tokens: tuple[str, ...], legal: tuple[str, ...]) -> None:
+    form = analyze(text, "Company")
+    assert form.tokens == tokens
+    assert form.legal == legal
+
+
+def test_legal_form_alone_is_kept_as_the_name() -> None:
+    assert analyze("Limited", "Company").tokens == ("ltd",)
+
+
+def test_chinese_keeps_characters_and_gives_pinyin() -> None:
+    form = analyze("中兴通讯股份有限公司")
+    assert form.script == "Hani"
+    assert form.han == "中兴通讯"
+    assert form.tokens == ("zhong", "xing", "tong", "xun")
+
+
+@pytest.mark.parametrize(("text", "script"), [
+    ("Газпром", "Cyrl"), ("محمد", "Arab"), ("김정은", "Hang"), ("Ηλίας", "Grek"),
+    ("שלום", "Hebr"), ("トヨタ", "Jpan"), ("Gazprom", None),
+])
+def test_scripts(text: str, script: str | None) -> None:
+    assert dominant_script(text) == script
+
+
+def test_transliteration_to_latin() -> None:
+    assert analyze("Газпром").tokens == ("gazprom",)
+    assert analyze("Ηλίας").tokens == ("ilias",)
+
+
+def test_invisible_characters_and_homoglyphs_are_undone() -> None:
+    disguised = "Zhong\u200bxing T\u0435lecom"  # zero-width space, Cyrillic 'е'
+    assert unmask(disguised) == "Zhongxing Telecom"
+    assert analyze(disguised).tokens == analyze("Zhongxing Telecom").tokens
+
+
+def test_a_wholly_cyrillic_word_is_transliterated_not_unmasked() -> None:
+    # 'Вера' is a Cyrillic name, not a disguise: it reads 'Vera', not 'Bepa'.
+    assert analyze("Вера").tokens == ("vera",)
+
+
+def test_diacritics_fold() -> None:
+    assert analyze("Müller Ñandú Çelik").tokens == ("muller", "nandu", "celik")

@@ -1,0 +1,106 @@
+"""Scoring: name measures, secondary evidence, and the explanation."""
+
+from __future__ import annotations
+
+import pytest
+
+from clearance.matching import Query, compare, prepare_entity, prepare_query
+from clearance.model import Entity, Identifier, Name
+
+
+def _entity(name: str, schema: str = "Person", **kwargs: object) -> Entity:
+    return Entity(id=f"t:{name}", source="t", key=name, schema=schema, name=name,
+                  **kwargs)  # type: ignore[arg-type]
+
+
+def _score(query: Query, entity: Entity) -> float:
+    return compare(prepare_query(query), prepare_entity(entity)).score
+
+
+ZTE = _entity("Zhongxing Telecommunications Equipment Corporation", "Company",
+              names=[Name("ZTE Corporation", "alias"),
+                     Name("中兴通讯股份有限公司", "native", script="Hani")])
+
+
+@pytest.mark.parametrize("variant", [
+    "Zhongxing Telecommunications Equipment Corporation",
+    "Zhongzing Telecommunications Equipment Corp",
+    "Z HONGXING Telecommunications Equipment",
+    "Zhongxing Telecommuni cations Equipment",
+    "Zhongxing Telecommunications Equjpment Corporation",
+    "ZHONGXING TELECOMMUNICATION EQUIPMENT CO LTD",
+    "中兴通讯",
+    "ZTE Corporation",
+    "ZTE Corp.",
+])
+def test_zte_variants_match(variant: str) -> None:
+    result = compare(prepare_query(Query(variant)), prepare_entity(ZTE))
+    assert result.match, (variant, result.explanation)
+
+
+def test_exact_outranks_typo_outranks_reversed() -> None:
+    entity = _entity("HANIYA, Ismail Abdul Salah")
+    exact = _score(Query("Ismail Abdul Salah Haniya"), entity)
+    typo = _score(Query("Ismail Abdul Salah Haniye"), entity)
+    assert 0.7 < typo < exact < 0.999
+    # Reversed order still matches, but does not score as the exact name.
+    reversed_ = _score(Query("Haniya Salah Abdul Ismail"), entity)
+    assert reversed_ < exact
+
+
+def test_only_the_surname_in_common_is_no_match() -> None:
+    entity = _entity("HANIYA, Ismail Abdul Salah")
+    assert _score(Query("Haniya"), entity) < 0.5
+    assert _score(Query("Mohammed Haniya"), entity) < 0.5
+
+
+def test_birth_date_and_country_move_the_score_both_ways() -> None:
+    entity = _entity("BOZTEPE, Omer", birth_dates=["1966-01-01"], nationalities=["tr"])
+    plain = _score(Query("Omer Boztepe"), entity)
+    same = _score(Query("Omer Boztepe", birth_date="1966-01-01", countries=["Turkey"]), entity)
+    year = _score(Query("Omer Boztepe", birth_date="1966"), entity)
+    other = _score(Query("Omer Boztepe", birth_date="1980-05-05", countries=["FR"]), entity)
+    assert other < plain < year < same
+
+
+def test_identifier_in_common_raises_a_fuzzy_name() -> None:
+    entity = _entity("EBANO", "Vessel", identifiers=[Identifier("imo", "IMO 7406784")])
+    without = _score(Query("EBANNO", schema="Vessel"), entity)
+    with_id = _score(Query("EBANNO", schema="Vessel", identifiers=["7406784"]), entity)
+    assert with_id > without
+    assert with_id > 0.9
+
+
+def test_person_against_company_is_penalised() -> None:
+    entity = _entity("Banco Nacional de Cuba", "Organization")
+    as_org = _score(Query("Banco Nacional de Cuba", schema="Organization"), entity)
+    as_person = _score(Query("Banco Nacional de Cuba", schema="Person"), entity)
+    assert as_person < 0.5 < as_org
+
+
+def test_weak_alias_needs_corroboration() -> None:
+    entity = _entity("AL-MASRI, Abu Ayyub", names=[Name("Abu Hamza", "alias", quality="weak")],
+                     nationalities=["eg"])
+    alone = compare(prepare_query(Query("Abu Hamza")), prepare_entity(entity))
+    backed = compare(prepare_query(Query("Abu Hamza", countries=["Egypt"])),
+                     prepare_entity(entity))
+    assert not alone.match
+    assert backed.score > alone.score
+    features = {row["feature"] for row in alone.explanation["features"]}
+    assert "weak_alias" in features
+
+
+def test_explanation_names_the_aligned_words_and_contributions() -> None:
+    result = compare(prepare_query(Query("Zhongzing Telecom Equipment", birth_date="1990")),
+                     prepare_entity(ZTE))
+    name = result.explanation["name"]
+    assert name["matched"] == ZTE.name
+    assert name["pairs"][0][:2] == ["zhongzing", "zhongxing"]
+    assert result.explanation["features"][0]["feature"] == "name_similarity"
+    total = sum(row["contribution"] for row in result.explanation["features"])
+    assert total == pytest.approx(result.explanation["log_odds"], abs=0.01)
+
+
+def test_address_street_is_not_a_name() -> None:
+    query = Query("Ningbo Hongyuan Trading Co", address="717 Zhongxing Lu, Ningbo, China")
+    assert _score(query, ZTE) < 0.1
