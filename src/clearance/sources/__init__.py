@@ -43,10 +43,11 @@ def formats() -> dict[str, Format]:
 
 def detect_format(path: Path) -> Format:
     """The format of ``path`` (a file or a folder), or UnknownFormatError."""
-    for fmt in formats().values():
+    for name in _FORMAT_MODULES:
+        fmt = get_format(name)
         if fmt.detect(path):
             return fmt
-    names = ", ".join(formats())
+    names = ", ".join(_FORMAT_MODULES)
     raise UnknownFormatError(f"no parser recognises this file (known formats: {names})", path=path)
 
 
