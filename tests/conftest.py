@@ -27,7 +27,9 @@ def data_dir() -> Path:
 
 
 @pytest.fixture(autouse=True)
-def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+def _isolated_home(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Every test gets its own CLEARANCE_HOME, so nothing touches the user's data."""
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("CLEARANCE_HOME", str(home))
