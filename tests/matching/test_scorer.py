@@ -95,7 +95,7 @@ def test_explanation_names_the_aligned_words_and_contributions() -> None:
                      prepare_entity(ZTE))
     name = result.explanation["name"]
     assert name["matched"] == ZTE.name
-    assert name["pairs"][0][:2] == ["zhongzing", "zhongxing"]
+    assert (name["pairs"][0]["query"], name["pairs"][0]["list"]) == ("zhongzing", "zhongxing")
     assert result.explanation["features"][0]["feature"] == "name_similarity"
     total = sum(row["contribution"] for row in result.explanation["features"])
     assert total == pytest.approx(result.explanation["log_odds"], abs=0.01)

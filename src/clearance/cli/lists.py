@@ -128,6 +128,23 @@ def changes(
                 [(e.source, e.kind, e.entity_id, e.name, ", ".join(e.fields)) for e in events])
 
 
+@app.command("export")
+def export(
+    output: Annotated[Path, typer.Argument(help="The FollowTheMoney JSON lines file to write.")],
+    source: Annotated[list[str] | None, typer.Option(
+        help="Only these sources (repeatable); all when omitted.")] = None,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="The lists as they stood on this date (ISO); now when omitted.")] = None,
+) -> None:
+    """Export the lists in force as FollowTheMoney entities (JSON lines), with their sanctions."""
+    from clearance.model.ftm import write_ftm
+
+    entities = Store.open().entities_as_of(as_of, sources=source or None)
+    with output.open("w", encoding="utf-8") as fh:
+        count = write_ftm(entities, fh)
+    console.print(f"wrote {count} entities to {output}")
+
+
 def _print_outcomes(outcomes: list[updates.UpdateOutcome], json: bool) -> None:
     if json:
         print_json([o.to_dict() for o in outcomes])

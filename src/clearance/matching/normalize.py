@@ -77,9 +77,12 @@ def _analyze(text: str, kind: str) -> NameForm:
     if han:
         clean = _strip_han_legal(clean)
     folded = fold(clean)
-    if kind == "person" and folded.count(",") == 1:
+    if folded.count(",") == 1 and kind != "org":
         last, first = folded.split(",")
-        folded = f"{first} {last}"
+        # "LAST, First" is how lists write people; for a query of unknown kind,
+        # "ACME, Inc." is not a person, so a legal form after the comma keeps the order.
+        if kind == "person" or (first.split() and not any(_legal(w) for w in _words(first))):
+            folded = f"{first} {last}"
     words = _words(folded)
     legal: list[str] = []
     if kind != "person":

@@ -95,7 +95,8 @@ def compare(query: PreparedQuery, entity: PreparedEntity, config: MatchConfig = 
         "name": {
             "query": q_form.original, "matched": name.value, "kind": name.kind,
             "quality": name.quality, "method": match.method, "similarity": round(match.score, 3),
-            "pairs": [list(p) for p in match.pairs],
+            "pairs": [{"query": q, "list": lst, "similarity": sim}
+                      for q, lst, sim in match.pairs],
             "unmatched_query": match.unmatched_query, "unmatched_list": match.unmatched_list,
             "order_penalty": match.order_penalty, "legal_form_penalty": match.legal_penalty,
         },

@@ -43,10 +43,29 @@ def parse_date(text: str | None) -> list[str]:
     if m := _US.match(value):
         return [_valid(f"{m.group(3)}-{int(m.group(1)):02d}-{int(m.group(2)):02d}")]
     if m := _RANGE.match(value):
-        lo, hi = int(m.group(1)), int(m.group(2))
-        if 0 <= hi - lo <= 20:
-            return [str(y) for y in range(lo, hi + 1)]
+        return _years(int(m.group(1)), int(m.group(2)))
+    if m := _DATE_RANGE.match(value):
+        return _date_range(m.group(1), m.group(2))
     return []
+
+
+_DATE_RANGE = re.compile(r"^(.+?)\s+to\s+(.+)$")
+
+
+def _years(lo: int, hi: int) -> list[str]:
+    return [str(y) for y in range(lo, hi + 1)] if 0 <= hi - lo <= 20 else []
+
+
+def _date_range(start: str, end: str) -> list[str]:
+    """``01 Jan 1961 to 31 Dec 1962`` (OFAC's DOB ranges) to the years it spans."""
+    lo, hi = parse_date(start), parse_date(end)
+    if len(lo) != 1 or len(hi) != 1:
+        return []
+    if lo == hi:
+        return lo
+    if lo[0][:7] == hi[0][:7]:
+        return [lo[0][:7]]
+    return _years(int(lo[0][:4]), int(hi[0][:4]))
 
 
 def _valid(iso: str) -> str:

@@ -98,7 +98,8 @@ class Screener:
             with path.open("rb") as fh:
                 screener: Screener = pickle.load(fh)
             return screener
-        screener = cls(store.entities_as_of(as_of or day, sources), day, config, versions)
+        screener = cls(store.entities_as_of(as_of or day, sources, with_notes=True), day, config,
+                       versions)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(".tmp")

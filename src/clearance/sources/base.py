@@ -37,9 +37,14 @@ class Publication:
     published: str | None = None
     effective_from: str | None = None
     meta: dict[str, object] = field(default_factory=dict)
+    digests: dict[str, str] | None = None
+    """Precomputed sha256 by name, for content that is not a file of its own
+    (a member of an archive, such as one version in the SDN history)."""
 
     def file_digests(self) -> dict[str, str]:
-        """sha256 of each input file, by file name."""
+        """sha256 of each input file (or archive member), by name."""
+        if self.digests is not None:
+            return dict(self.digests)
         return {p.name: sha256_file(p) for p in self.files}
 
     def digest(self) -> str:

@@ -139,9 +139,14 @@ class Store:
             for src, s in targets:
                 yield from _entities_at(conn, src, s)
 
-    def entities_as_of(self, at: str | None = None, sources: list[str] | None = None
-                       ) -> Iterator[Entity]:
-        """What was listed at ``at``: the versions in force then, filtered by listing dates."""
+    def entities_as_of(self, at: str | None = None, sources: list[str] | None = None,
+                       with_notes: bool = False) -> Iterator[Entity]:
+        """What was listed at ``at``: the versions in force then, filtered by listing dates.
+
+        ``with_notes`` also gives the parties whose only listing covering ``at`` is
+        suspended (ZTE in August 2018): they restrict nothing, but a screening
+        shows them so the analyst sees the suspended order.
+        """
         day = to_iso_day(at)
         for src in sources or self.sources():
             version = self.version_as_of(src, at or day)
@@ -149,7 +154,7 @@ class Store:
                 continue
             with self.engine.connect() as conn:
                 for entity in _entities_at(conn, src, version.seq):
-                    if _listed_on(entity, day):
+                    if _listed_on(entity, day) or (with_notes and entity.notes_on(day)):
                         yield entity
 
     def entity(self, entity_id: str, at: str | None = None) -> Entity:

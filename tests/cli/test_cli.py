@@ -1,0 +1,77 @@
+"""The command line, run as a user runs it: the installed console script in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import clearance
+
+FIXTURE = Path(clearance.__file__).parent / "data" / "zte_history.yaml"
+
+
+def run(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "CLEARANCE_HOME": str(home), "COLUMNS": "200"}
+    return subprocess.run([sys.executable, "-m", "clearance.cli.main", *args], env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_import_show_screen_history(tmp_path: Path) -> None:
+    done = run("lists", "import", str(FIXTURE), "--json", home=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)[0]["status"] == "imported"
+    again = run("lists", "import", str(FIXTURE), "--json", home=tmp_path)
+    assert json.loads(again.stdout)[0]["status"] == "unchanged"
+
+    shown = json.loads(run("lists", "show", "--json", home=tmp_path).stdout)
+    assert [(v["source"], v["entity_count"]) for v in shown] == [("zte_history", 5)]
+
+    hit = run("screen", "Zhongzing Telecommunications Equipment", "--as-of", "2018-05-01",
+              "--json", home=tmp_path)
+    assert hit.returncode == 0, hit.stderr
+    results = json.loads(hit.stdout)["results"]
+    assert results[0]["entity_id"] == "zte_history:zte-corporation"
+    assert results[0]["lists"] == ["DPL"]
+    assert results[0]["match"] is True
+
+    later = json.loads(run("screen", "ZTE Corporation", "--as-of", "2018-08-01", "--json",
+                           home=tmp_path).stdout)
+    assert all(r["entity_id"] != "zte_history:zte-corporation" for r in later["results"])
+
+    table = run("screen", "ZTE Parsian", home=tmp_path)
+    assert "ZTE Parsian" in table.stdout and "EL" in table.stdout
+
+    history = json.loads(run("lists", "history", "Kangxun", "--json", home=tmp_path).stdout)
+    assert history[0]["entity_id"] == "zte_history:zte-kangxun"
+    assert history[0]["kind"] == "added"
+
+
+def test_errors_are_one_line_with_exit_codes(tmp_path: Path) -> None:
+    missing = run("lists", "show", "nothing", home=tmp_path)
+    assert missing.returncode == 5
+    assert "no version of source 'nothing'" in missing.stderr
+    assert "Traceback" not in missing.stderr
+    junk = tmp_path / "junk.bin"
+    junk.write_bytes(b"\x00\x01 not a list")
+    unknown = run("lists", "import", str(junk), home=tmp_path)
+    assert unknown.returncode == 3
+    assert "no parser recognises" in unknown.stderr
+
+
+def test_screen_file_and_match_pairs(tmp_path: Path) -> None:
+    run("lists", "import", str(FIXTURE), home=tmp_path)
+    records = tmp_path / "parties.csv"
+    records.write_text("id,name,country\n1,ZTE Parsian,IR\n2,Jane Miller,US\n3,,\n"
+                       "4,Beijing 8 Star International,CN\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    done = run("screen-file", str(records), "--output", str(out), home=tmp_path)
+    assert done.returncode == 0, done.stderr
+    lines = [json.loads(x) for x in out.read_text().splitlines()]
+    assert [x.get("id", x.get("line")) for x in lines] == ["1", "2", 4, "4"]
+    assert lines[0]["results"][0]["entity_id"] == "zte_history:zte-parsian"
+    assert not any(r["match"] for r in lines[1]["results"])
+    assert lines[2]["error"] == "no name"
+    assert lines[3]["results"][0]["entity_id"] == "zte_history:beijing-8-star"
