@@ -52,7 +52,8 @@ def screen(
     print_table(f"Screening {name!r} as of {screener.as_of} ({len(screener)} entities)",
                 ["score", "match", "name", "matched name", "lists", "entity", "why"],
                 [(f"{r.score:.3f}", "yes" if r.match else "", r.entity.name,
-                  r.explanation["name"]["matched"], ", ".join(r.lists), r.entity_id,
+                  r.explanation["name"]["matched"],
+                  ", ".join(r.lists) or "none in force", r.entity_id,
                   _why(r.explanation)) for r in results])
     for r in results:
         for note in r.notes:

@@ -19,6 +19,7 @@ import numpy as np
 from rigour.text import metaphone
 
 from clearance.matching.normalize import NameForm, skeleton
+from clearance.matching.vocabulary import PARTICLES
 
 _COMMON_SHARE = 0.05
 """Keys found in more than this share of names are skipped unless the query has few keys."""
@@ -74,9 +75,13 @@ class NameIndex:
 
     def word_weight(self, word: str) -> float:
         """How much a word identifies: rare words near 1, very common ones near 0.25."""
+        if word in PARTICLES:
+            return 0.3
         df = self.word_df.get(word, 0)
         idf = math.log((self.size + 1) / (df + 1))
-        return min(1.0, 0.25 + idf / 9.0)
+        weight = min(1.0, 0.25 + idf / 9.0)
+        # One or two letters identify little, however rare (a typo'd particle, an initial).
+        return min(weight, 0.5) if len(word) <= 2 else weight
 
     def search(self, forms: list[NameForm], limit: int) -> list[int]:
         """Up to ``limit`` entity numbers, best retrieval score first."""

@@ -100,8 +100,12 @@ def align(query: NameForm, listed: NameForm, weight: WeightFn = default_weight) 
         used_q.add(i)
         used_l.add(j)
         pairs.append((i, j, sim))
-    wq = [weight(t) for t in q]
-    wl = [weight(t) for t in lst]
+    # An unpaired word that looks like the other name's legal form ("LLu" for
+    # "LLC", "S.o.S." for "S.A.S.") is a typo in the legal form, not a word of the name.
+    wq = [0.0 if i not in used_q and _legal_typo(t, listed.legal) else weight(t)
+          for i, t in enumerate(q)]
+    wl = [0.0 if j not in used_l and _legal_typo(t, query.legal) else weight(t)
+          for j, t in enumerate(lst)]
     matched = sum(sim * (wq[i] + wl[j]) for i, j, sim in pairs)
     score = matched / (sum(wq) + sum(wl))
     order = _order_penalty(pairs)
@@ -113,6 +117,11 @@ def align(query: NameForm, listed: NameForm, weight: WeightFn = default_weight) 
         unmatched_list=[t for j, t in enumerate(lst) if j not in used_l],
         order_penalty=order, legal_penalty=legal,
     )
+
+
+def _legal_typo(word: str, legal: tuple[str, ...]) -> bool:
+    return bool(legal) and len(word) <= 5 and any(
+        OSA.normalized_similarity(word, form) >= 0.5 for form in legal)
 
 
 def _order_penalty(pairs: list[tuple[int, int, float]]) -> float:

@@ -51,13 +51,20 @@ class ScreeningResult:
 
     @property
     def lists(self) -> list[str]:
-        return sorted({lst.list for lst in self.listings}) or self.entity.lists
+        """The lists the party is on at the screening date (empty if only a note holds)."""
+        return sorted({lst.list for lst in self.listings})
+
+    @property
+    def restricted(self) -> bool:
+        """Whether a listing is in force: a suspended order alone restricts nothing."""
+        return bool(self.listings)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "entity_id": self.entity.id, "name": self.entity.name, "schema": self.entity.schema,
             "source": self.entity.source, "list": ", ".join(self.lists), "lists": self.lists,
             "programs": self.entity.programs, "score": self.score, "match": self.match,
+            "restricted": self.restricted,
             "listings": [_listing_dict(x) for x in self.listings],
             "notes": [_listing_dict(x) for x in self.notes],
             "explanation": self.explanation,
