@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 export CLEARANCE_TEST_DATA ?= $(abspath ../shared/data/lists)
 
-.PHONY: demo test lint install install-dev bench-ingest bench-quality bench-speed clean
+.PHONY: demo test lint install install-dev bench-ingest bench-quality bench-speed bench-api clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,9 @@ bench-quality: $(STAMP)
 
 bench-speed: $(STAMP)
 	$(BIN)/python benchmarks/bench_speed.py
+
+bench-api: $(STAMP)
+	$(BIN)/python benchmarks/bench_api.py $(BENCH_API_ARGS)
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .ruff_cache

@@ -57,12 +57,14 @@ def main() -> None:
         results = screener.screen(query, limit=3)
         top = results[0] if results else None
         hit = top is not None and top.match
+        decision = ("[red]ALERT[/]" if top.restricted else "[yellow]review: no listing in force[/]"
+                    ) if top is not None and hit else "[green]clear[/]"
         notes = "; ".join(f"{n.list} {n.status}" for n in top.notes) if top else ""
         table.add_row(
             query.name + (f"\n(address: {query.address})" if query.address else ""),
             screener.as_of, case, top.entity.name if top else "-",
             f"{top.score:.3f}" if top else "-", ", ".join(top.lists) if top else "",
-            ("[red]ALERT[/]" if hit else "[green]clear[/]") + (f"\nnote: {notes}" if notes else ""))
+            decision + (f"\nnote: {notes}" if notes else ""))
     console.print(table)
 
 

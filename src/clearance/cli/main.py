@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from clearance.cli import lists, screen
+from clearance.cli import keys, lists, screen, serve
 from clearance.cli.render import err_console
 from clearance.errors import ClearanceError
 
@@ -20,6 +20,8 @@ app.add_typer(lists.app, name="lists")
 app.command("screen")(screen.screen)
 app.command("screen-file")(screen.screen_file_cmd)
 app.command("match-pairs")(screen.match_pairs_cmd)
+app.add_typer(keys.app, name="keys")
+app.command("serve")(serve.serve)
 
 
 def main() -> None:

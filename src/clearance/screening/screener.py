@@ -8,7 +8,9 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import pickle
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -109,10 +111,11 @@ class Screener:
                        versions)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".tmp")
-            with tmp.open("wb") as fh:
+            # A unique temporary name: several workers may build the same cache at once.
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.stem, suffix=".tmp")
+            with os.fdopen(fd, "wb") as fh:
                 pickle.dump(screener, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            tmp.replace(path)
+            os.replace(tmp, path)
         return screener
 
     def __len__(self) -> int:

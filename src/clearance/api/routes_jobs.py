@@ -1,0 +1,89 @@
+"""File screening jobs: ``POST /jobs`` (the file is the body), ``GET /jobs/{id}``, results."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from starlette.responses import FileResponse
+
+from clearance.api.auth import require
+from clearance.api.deps import (
+    AUTH_ERRORS,
+    current_screener,
+    json_response,
+    problem_docs,
+    services,
+)
+from clearance.api.jobs import Job
+from clearance.api.models import JobInfo
+from clearance.api.problems import Problem
+from clearance.errors import ClearanceError, ConfigError
+from clearance.store.keys import ApiKey
+
+router = APIRouter()
+Screener_ = Annotated[ApiKey, Depends(require("screener"))]
+JobId = Annotated[str, Path(max_length=32, pattern=r"^[0-9a-f]+$")]
+
+_BODY_DOC = {"requestBody": {"required": True, "description": "The file itself: CSV with a "
+                             "header (id,name,schema,birth_date,nationality,country,id_number,"
+                             "address) or JSON lines with the same keys.",
+                             "content": {"text/csv": {"schema": {"type": "string"},
+                                                      "example": "id,name\n1,ZTE Corporation\n"},
+                                         "application/x-ndjson": {"schema": {"type": "string"}}}}}
+
+
+@router.post("/jobs", response_model=JobInfo, status_code=202, tags=["Jobs"],
+             openapi_extra=_BODY_DOC, responses=problem_docs(*AUTH_ERRORS, 413, 422, 503))
+async def create_job(
+    request: Request, key: Screener_,
+    format: Annotated[Literal["csv", "jsonl"] | None, Query(
+        description="csv or jsonl; default from the Content-Type.")] = None,
+    threshold: Annotated[float | None, Query(ge=0.0, le=1.0)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 10,
+) -> Response:
+    """Upload a file to screen in the background; poll ``GET /jobs/{id}`` for progress."""
+    svc = services(request)
+    current_screener(svc)  # 503 before accepting work when no index is loaded
+    fmt = format or ("jsonl" if "json" in request.headers.get("content-type", "") else "csv")
+    job = svc.jobs.new(key.id, fmt, threshold, limit)
+    size = 0
+    with job.input.open("wb") as fh:
+        async for chunk in request.stream():
+            size += len(chunk)
+            fh.write(chunk)
+    try:
+        if size == 0:
+            raise ConfigError("the request body (the file to screen) is empty")
+        svc.jobs.start(job, lambda: svc.holder.loaded.screener)
+    except ClearanceError as exc:
+        svc.jobs.discard(job)
+        raise Problem(422, f"the file cannot be screened: {exc.message}") from None
+    return json_response(job.to_dict(), 202)
+
+
+@router.get("/jobs/{job_id}", response_model=JobInfo, tags=["Jobs"],
+            responses=problem_docs(*AUTH_ERRORS, 404, 422))
+def get_job(request: Request, key: Screener_, job_id: JobId) -> Response:
+    """A job's status and progress (visible to the key that created it, and to admins)."""
+    return json_response(_job(request, key, job_id).to_dict())
+
+
+@router.get("/jobs/{job_id}/results", tags=["Jobs"],
+            responses={200: {"description": "JSON lines, one per input record, in order.",
+                             "content": {"application/x-ndjson": {"schema": {"type": "string"}}}},
+                       **problem_docs(*AUTH_ERRORS, 404, 409, 422)})
+def get_job_results(request: Request, key: Screener_, job_id: JobId) -> Response:
+    """The results of a finished job: one JSON line per input record, in input order."""
+    job = _job(request, key, job_id)
+    if job.status != "done":
+        raise Problem(409, f"the job is {job.status}; results come when it is done")
+    return FileResponse(job.output, media_type="application/x-ndjson",
+                        filename=f"clearance-job-{job.id}.jsonl")
+
+
+def _job(request: Request, key: ApiKey, job_id: str) -> Job:
+    job = services(request).jobs.get(job_id, key.id, admin=key.allows("admin"))
+    if job is None:
+        raise Problem(404, f"no job {job_id}")
+    return job

@@ -1,0 +1,177 @@
+"""Screening endpoints: ``/screen``, ``/screen/batch``, and yente's ``/match`` and ``/search``.
+
+Handlers are plain functions (run in the thread pool) because screening is
+CPU work; each takes the index reference once, at the start.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+
+from clearance.api.auth import require
+from clearance.api.deps import (
+    AUTH_ERRORS,
+    BODY_ERRORS,
+    current_screener,
+    json_response,
+    problem_docs,
+    services,
+    versions,
+)
+from clearance.api.models import (
+    BatchRequest,
+    BatchResponse,
+    EntityMatchQuery,
+    EntityMatchResponse,
+    ScreenOptions,
+    ScreenRequest,
+    ScreenResponse,
+    SearchResponse,
+)
+from clearance.api.problems import Problem
+from clearance.matching import Query as MatchQuery
+from clearance.model import Entity
+from clearance.screening import Screener, yente
+from clearance.store.keys import ApiKey
+
+router = APIRouter()
+Screener_ = Annotated[ApiKey, Depends(require("screener"))]
+DatasetPath = Annotated[str, Path(max_length=100, description="A collection (default, "
+                                  "sanctions), a source id (us_ofac_sdn) or a list code (SDN).",
+                                  examples=["default"])]
+
+
+@router.post("/screen", response_model=ScreenResponse, tags=["Screening"],
+             responses=problem_docs(*AUTH_ERRORS, *BODY_ERRORS, 503))
+def screen(body: ScreenRequest, request: Request, _key: Screener_) -> Response:
+    """Screen one party against the lists in force (today, or ``as_of``).
+
+    Results are ranked by score; ``match`` is true at or above the threshold,
+    and ``explanation`` says which names were aligned and what each piece of
+    evidence (name, birth date, country, identifier) contributed.
+    """
+    svc = services(request)
+    screener = current_screener(svc, _day(body.as_of))
+    query = body.to_query()
+    return json_response({"query": query.to_dict(), "as_of": screener.as_of,
+                          "versions": versions(screener),
+                          "results": _screen(screener, query, body)})
+
+
+@router.post("/screen/batch", response_model=BatchResponse, tags=["Screening"],
+             responses=problem_docs(*AUTH_ERRORS, *BODY_ERRORS, 503))
+def screen_batch(body: BatchRequest, request: Request, _key: Screener_) -> Response:
+    """Screen up to 1,000 parties in one request, answered in input order."""
+    svc = services(request)
+    if len(body.records) > svc.settings.max_batch:
+        raise Problem(422, f"at most {svc.settings.max_batch} records per batch; use POST /jobs "
+                           "for files")
+    screener = current_screener(svc, _day(body.as_of))
+    results = [{"id": r.id, "results": _screen(screener, r.to_query(), body)}
+               for r in body.records]
+    return json_response({"as_of": screener.as_of, "versions": versions(screener),
+                          "results": results})
+
+
+@router.post("/match/{dataset}", response_model=EntityMatchResponse, tags=["yente"],
+             responses=problem_docs(*AUTH_ERRORS, *BODY_ERRORS, 404, 503))
+def match(
+    body: EntityMatchQuery, request: Request, response: Response, _key: Screener_,
+    dataset: DatasetPath,
+    limit: Annotated[int, Query(ge=1, le=yente.MAX_LIMIT, description="Results per query.")]
+    = yente.DEFAULT_LIMIT,
+    threshold: Annotated[float, Query(ge=0.0, le=1.0, description="Score for match: true.")]
+    = yente.DEFAULT_THRESHOLD,
+    cutoff: Annotated[float, Query(ge=0.0, le=1.0, deprecated=True,
+                                   description="Lower bound of scores returned at all.")]
+    = yente.DEFAULT_THRESHOLD,
+    algorithm: Annotated[str, Query(max_length=50, description="Any yente algorithm name; "
+                                    "answered by clearance-v1.")] = "best",
+    include_dataset: Annotated[list[str] | None, Query(max_length=20)] = None,
+    exclude_dataset: Annotated[list[str] | None, Query(max_length=20)] = None,
+    exclude_schema: Annotated[list[str] | None, Query(max_length=20)] = None,
+) -> Response:
+    """yente's query-by-example matcher, request and response as yente documents them.
+
+    Send ``{"queries": {"q1": {"schema": "Person", "properties": {"name": [...],
+    "birthDate": [...]}}}}``; each key gets its ranked, scored candidates.
+    """
+    svc = services(request)
+    if not yente.known_algorithm(algorithm):
+        raise Problem(400, f"Invalid algorithm: {algorithm}")
+    if not body.queries:
+        raise Problem(400, "No queries provided.")
+    if len(body.queries) > svc.settings.max_match_queries:
+        raise Problem(400, f"Too many queries in one batch (limit: "
+                           f"{svc.settings.max_match_queries})")
+    screener = current_screener(svc)
+    only = _match_filter(screener, dataset, include_dataset or [], exclude_dataset or [],
+                         exclude_schema or [])
+    responses = {}
+    for key, example in body.queries.items():
+        data = example.model_dump(by_alias=True)
+        try:
+            responses[key] = yente.match_one(screener, data, key, threshold, limit,
+                                             min(cutoff, threshold), only)
+        except ValueError as exc:
+            raise Problem(400, f"Cannot parse example entity: {exc}") from None
+    out = json_response({"responses": responses, "limit": limit})
+    out.headers["x-batch-size"] = str(len(responses))
+    out.headers["x-algorithm"] = yente.ALGORITHM
+    return out
+
+
+@router.get("/search/{dataset}", response_model=SearchResponse, tags=["yente"],
+            responses=problem_docs(*AUTH_ERRORS, 404, 422, 503))
+def search(
+    request: Request, _key: Screener_, dataset: DatasetPath,
+    q: Annotated[str, Query(max_length=500, description="Text to look for (a name).")] = "",
+    schema: Annotated[str | None, Query(max_length=50)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 10,
+    offset: Annotated[int, Query(ge=0, le=1000)] = 0,
+) -> Response:
+    """Text search by name (fuzzy, any script), in yente's response shape."""
+    svc = services(request)
+    screener = current_screener(svc)
+    only = _match_filter(screener, dataset, [], [], [])
+    if not q.strip():
+        return json_response({"results": [], "facets": {}, "limit": limit, "offset": offset,
+                              "total": {"value": 0, "relation": "eq"}})
+    return json_response(yente.search(screener, q.strip(), limit, offset, schema, only))
+
+
+def _screen(screener: Screener, query: MatchQuery, options: ScreenOptions
+            ) -> list[dict[str, Any]]:
+    """Screen, then keep the requested lists and (optionally) matches only."""
+    wanted = {x.upper() for x in options.lists}
+    fetch = options.limit * 5 if wanted else options.limit
+    results = screener.screen(query, threshold=options.threshold, limit=fetch)
+    if wanted:
+        results = [r for r in results if wanted.intersection(r.lists)]
+    if options.matches_only:
+        results = [r for r in results if r.match]
+    return [r.to_dict() for r in results[:options.limit]]
+
+
+def _day(value: object) -> str | None:
+    return value.isoformat() if value is not None else None  # type: ignore[attr-defined]
+
+
+def _match_filter(screener: Screener, dataset: str, include: list[str], exclude: list[str],
+                  exclude_schema: list[str]) -> Any:
+    """One predicate from the dataset path and yente's include/exclude parameters."""
+    try:
+        base = yente.dataset_filter(dataset, [v.source for v in screener.versions])
+    except LookupError:
+        raise Problem(404, "No such dataset.") from None
+    if not (base or include or exclude or exclude_schema):
+        return None
+
+    def only(entity: Entity) -> bool:
+        return ((base is None or base(entity))
+                and (not include or entity.source in include)
+                and entity.source not in exclude and entity.schema not in exclude_schema)
+
+    return only
