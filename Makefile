@@ -26,7 +26,7 @@ demo: $(VENV)/.installed
 	$(BIN)/python -m clearance.demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check --no-cache src tests benchmarks
 
 test: lint
 	$(BIN)/pytest -q

@@ -57,7 +57,6 @@ def bench_files(root: Path) -> list[list[object]]:
 
 def bench_history(root: Path, limit: int | None) -> tuple[list[list[object]], list[list[object]]]:
     from clearance.sources.ofac_csv import iter_history
-
     from clearance.store import Store
 
     times: list[float] = []

@@ -79,7 +79,6 @@ def bench_pairs(screener, queries, seconds: float = 3.0) -> tuple[float, int]:  
 
 def bench_logic_v2(screener, queries) -> tuple[list[float], float]:  # type: ignore[no-untyped-def]
     from clearance.evaluation.logic_v2 import LogicV2Scorer
-
     from clearance.matching import prepare_query
 
     scorer = LogicV2Scorer()

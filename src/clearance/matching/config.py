@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 class MatchConfig:
     """Feature weights (in log-odds) and thresholds of the clearance-v1 algorithm."""
 
-    name_weight: float = field(default=16.0, metadata={
+    name_weight: float = field(default=28.0, metadata={
         "help": "log-odds per unit of name similarity around name_center"})
-    name_center: float = field(default=0.86, metadata={
+    name_center: float = field(default=0.875, metadata={
         "help": "name similarity that is even odds before other evidence"})
-    weak_alias_uncorroborated: float = field(default=-2.5, metadata={
+    weak_alias_uncorroborated: float = field(default=-3.5, metadata={
         "help": "a weak a.k.a. alone is not a hit (OFAC FAQ 122-125)"})
-    schema_conflict: float = field(default=-3.0, metadata={
+    schema_conflict: float = field(default=-4.5, metadata={
         "help": "a person against a company or vessel is not a valid match (OFAC FAQ 5)"})
     dob_exact: float = field(default=1.5, metadata={"help": "same full birth date"})
     dob_partial: float = field(default=0.7, metadata={"help": "same birth year or month"})
@@ -36,7 +36,7 @@ class MatchConfig:
     calibration_b: float = field(default=0.0, metadata={"help": "Platt scaling intercept"})
     threshold: float = field(default=0.7, metadata={
         "help": "default score at or above which a result is a match (alert)"})
-    candidates: int = field(default=40, metadata={
+    candidates: int = field(default=20, metadata={
         "help": "names retrieved from the index and scored in full per query"})
 
 

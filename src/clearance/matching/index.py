@@ -37,8 +37,8 @@ def name_keys(form: NameForm) -> set[str]:
             keys.add("k:" + skeleton(token))
     if form.acronym:
         keys.add("a:" + form.acronym)
-    if len(form.tokens) == 1:
-        keys.add("a:" + form.compact)
+    # The name with its spaces removed: "MUR MAN" finds "MURMAN", and back.
+    keys.add("a:" + form.compact)
     if form.han:
         keys.update("h:" + c for c in form.han)
         keys.update("h:" + form.han[i:i + 2] for i in range(len(form.han) - 1))
@@ -72,9 +72,16 @@ class NameIndex:
         self.word_df = word_df
         self._common = max(50, int(_COMMON_SHARE * n))
         self._max_idf = math.log(n + 1)
+        self._weights: dict[str, float] = {}
 
     def word_weight(self, word: str) -> float:
         """How much a word identifies: rare words near 1, very common ones near 0.25."""
+        cached = self._weights.get(word)
+        if cached is None:
+            cached = self._weights[word] = self._word_weight(word)
+        return cached
+
+    def _word_weight(self, word: str) -> float:
         if word in PARTICLES:
             return 0.3
         df = self.word_df.get(word, 0)

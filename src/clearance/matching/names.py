@@ -12,6 +12,7 @@ catch what a word-by-word view misses.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -21,10 +22,19 @@ from rapidfuzz.distance import OSA, JaroWinkler, Levenshtein
 from rigour.text import metaphone
 
 from clearance.matching.normalize import NameForm, skeleton
-from clearance.matching.vocabulary import PARTICLES
+from clearance.matching.vocabulary import LEGAL_WORDS, PARTICLES
 
 MIN_PAIR = 0.6
 """Word pairs below this similarity are left unpaired."""
+
+LIST_EXTRA_WEIGHT = 0.35
+"""Share of its weight that a listed word missing from the query costs."""
+
+LIST_EXTRA_MIN_FOUND = 0.6
+"""Share of the query's weight that must be found before listed extras are discounted."""
+
+LEGAL_WORD_WEIGHT = 0.05
+"""Weight of an unpaired legal-form word ("LIMITED", "COMPANY")."""
 
 WeightFn = Callable[[str], float]
 
@@ -50,19 +60,70 @@ def word_similarity(a: str, b: str) -> float:
     la, lb = len(a), len(b)
     if la == 1 or lb == 1:
         # An initial stands for a word that starts with it.
-        return 0.7 if a[0] == b[0] else 0.0
+        return 0.8 if a[0] == b[0] else 0.0
     best = OSA.normalized_similarity(a, b)
     if min(la, lb) >= 4:
-        best = max(best, JaroWinkler.similarity(a, b) - 0.08)
+        best = max(best, JaroWinkler.similarity(a, b) - 0.08, _slip(a, b))
         if a[0] == b[0] and metaphone(a) == metaphone(b):
             best = max(best, 0.88)
         if skeleton(a) == skeleton(b) and (abs(la - lb) <= 3 or a == skeleton(a)
                                            or b == skeleton(b)):
             # Equal consonants: dropped vowels, or a name written in an abjad.
-            best = max(best, 0.85)
+            best = max(best, 0.88)
     elif la >= 3 and lb >= 3 and skeleton(a) == skeleton(b):
         best = max(best, 0.75)
     return best
+
+
+def _slip(a: str, b: str) -> float:
+    """One slip of the hand or of the scanner costs half an edit.
+
+    Two letters swapped (GOSLAN/GOLSAN), a letter doubled or undoubled
+    (LIMMITED), a neighbouring key hit (MARKIN/MARLIN), an OCR confusion
+    (NEXlGN, rn/m, 0/O): these are how a real name gets mistyped, unlike an
+    arbitrary different letter.
+    """
+    n = max(len(a), len(b))
+    if _collapse(a) == _collapse(b) or _ocr(a) == _ocr(b):
+        return 1.0 - 0.5 / n
+    if OSA.distance(a, b) == 1 and (Levenshtein.distance(a, b) == 2 or _adjacent_slip(a, b)):
+        return 1.0 - 0.5 / n
+    return 0.0
+
+
+_KEYBOARD = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+_NEIGHBOURS: dict[str, set[str]] = {}
+for _r, _row in enumerate(_KEYBOARD):
+    for _c, _key in enumerate(_row):
+        near = _NEIGHBOURS.setdefault(_key, set())
+        for _dr in (-1, 0, 1):
+            if 0 <= _r + _dr < len(_KEYBOARD):
+                other = _KEYBOARD[_r + _dr]
+                near.update(other[max(0, _c - 1): _c + 2])
+        near.discard(_key)
+_OCR = str.maketrans({"1": "l", "i": "l", "j": "l", "0": "o", "5": "s", "8": "b", "q": "o"})
+_DOUBLE = re.compile(r"(.)\1+")
+
+
+def _collapse(word: str) -> str:
+    return _DOUBLE.sub(r"\1", word)
+
+
+def _ocr(word: str) -> str:
+    return word.replace("rn", "m").replace("vv", "w").replace("cl", "d").translate(_OCR)
+
+
+def _adjacent_slip(a: str, b: str) -> bool:
+    """One letter replaced by, or one letter inserted next to, a neighbouring key."""
+    if len(a) == len(b):
+        diff = [(x, y) for x, y in zip(a, b, strict=True) if x != y]
+        return len(diff) == 1 and diff[0][1] in _NEIGHBOURS.get(diff[0][0], ())
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    for i in range(len(long)):
+        if long[:i] + long[i + 1:] == short:
+            near = {long[i - 1] if i else "", long[i + 1] if i + 1 < len(long) else ""}
+            return any(c in _NEIGHBOURS.get(long[i], ()) for c in near if c)
+    return False
 
 
 def default_weight(word: str) -> float:
@@ -100,12 +161,18 @@ def align(query: NameForm, listed: NameForm, weight: WeightFn = default_weight) 
         used_q.add(i)
         used_l.add(j)
         pairs.append((i, j, sim))
-    # An unpaired word that looks like the other name's legal form ("LLu" for
-    # "LLC", "S.o.S." for "S.A.S.") is a typo in the legal form, not a word of the name.
-    wq = [0.0 if i not in used_q and _legal_typo(t, listed.legal) else weight(t)
+    # An unpaired word that looks like a legal form ("LLu" for "LLC", "COIMPANY")
+    # is the legal form garbled or spelled out, not a word of the name.
+    wq = [_unpaired_weight(t, listed.legal, weight) if i not in used_q else weight(t)
           for i, t in enumerate(q)]
-    wl = [0.0 if j not in used_l and _legal_typo(t, query.legal) else weight(t)
+    wl = [_unpaired_weight(t, query.legal, weight) if j not in used_l else weight(t)
           for j, t in enumerate(lst)]
+    # Listed names are often fuller than what is screened (a middle name, a
+    # "GRUPO" left out): a listed word the query lacks costs less than a query
+    # word the list lacks, once most of the query has been found.
+    matched_q = sum(wq[i] for i, _, _ in pairs)
+    if matched_q >= LIST_EXTRA_MIN_FOUND * sum(wq):
+        wl = [w * LIST_EXTRA_WEIGHT if j not in used_l else w for j, w in enumerate(wl)]
     matched = sum(sim * (wq[i] + wl[j]) for i, j, sim in pairs)
     score = matched / (sum(wq) + sum(wl))
     order = _order_penalty(pairs)
@@ -119,9 +186,19 @@ def align(query: NameForm, listed: NameForm, weight: WeightFn = default_weight) 
     )
 
 
-def _legal_typo(word: str, legal: tuple[str, ...]) -> bool:
-    return bool(legal) and len(word) <= 5 and any(
-        OSA.normalized_similarity(word, form) >= 0.5 for form in legal)
+def _unpaired_weight(word: str, legal: tuple[str, ...], weight: WeightFn) -> float:
+    if legal and len(word) <= 5 and any(OSA.normalized_similarity(word, form) >= 0.5
+                                        for form in legal):
+        return 0.0
+    return LEGAL_WORD_WEIGHT if _legal_word(word) else weight(word)
+
+
+@lru_cache(maxsize=65536)
+def _legal_word(word: str) -> bool:
+    if word in LEGAL_WORDS:
+        return True
+    return len(word) >= 5 and any(OSA.normalized_similarity(word, w) >= 0.8
+                                  for w in LEGAL_WORDS if len(w) >= 5)
 
 
 def _order_penalty(pairs: list[tuple[int, int, float]]) -> float:

@@ -22,6 +22,7 @@ from rigour.names import replace_org_types_compare
 
 from clearance.matching.vocabulary import (
     ABBREVIATIONS,
+    EQUIVALENTS,
     EXTRA_LEGAL_FORMS,
     HAN_LEGAL_FORMS,
     HOMOGLYPHS,
@@ -36,6 +37,8 @@ _VOWELS = re.compile(r"[aeiouy]")
 _DOUBLES = re.compile(r"(.)\1+")
 _INITIAL_DOTS = re.compile(r"(?<![a-z0-9])([a-z])\.")
 _SPLIT = re.compile(r"[^a-z0-9]+")
+# "H.E." (His/Her Excellency) only with its dots: "He" alone is a Chinese surname.
+_HONORIFIC = re.compile(r"(?i)(?<!\w)H\.\s?E\.\s*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +75,8 @@ def analyze(text: str, schema: str | None = None) -> NameForm:
 @lru_cache(maxsize=65536)
 def _analyze(text: str, kind: str) -> NameForm:
     clean = unmask(text)
+    if kind != "org":
+        clean = _HONORIFIC.sub("", clean)
     script = dominant_script(clean)
     han = _han_core(clean) if script == "Hani" else None
     if han:
@@ -89,7 +94,7 @@ def _analyze(text: str, kind: str) -> NameForm:
         words, legal = _split_legal(words)
     words = _strip_titles(words) if kind != "org" else words
     core = [w for w in words if w not in STOPWORDS] or words
-    tokens = tuple(ABBREVIATIONS.get(w, w) for w in core)
+    tokens = tuple(EQUIVALENTS.get(w) or ABBREVIATIONS.get(w, w) for w in core)
     compact = "".join(tokens)
     return NameForm(
         original=text, script=script, tokens=tokens, legal=tuple(legal), compact=compact,
@@ -162,6 +167,8 @@ def fold(text: str) -> str:
 
 
 def _words(folded: str) -> list[str]:
+    # "LIMITED-LIABILITY COMPANY" is the legal form "LIMITED LIABILITY COMPANY".
+    folded = folded.replace("-", " ")
     # rigour raises on odd input; the plain text is still usable then.
     with contextlib.suppress(Exception):
         folded = replace_org_types_compare(folded)
@@ -219,6 +226,8 @@ def skeleton(word: str) -> str:
     """Consonants only, doubled letters collapsed: Muhammad, Mohamed, محمد → mhmd."""
     if len(word) <= 2:
         return word
+    # Letters that sound alike in transliterations: Alwan/Alvan, Phsu/Fsu, Xun/Ksun.
+    word = word.replace("ph", "f").replace("w", "v").replace("x", "ks")
     head, rest = word[0], word[1:]
     return _DOUBLES.sub(r"\1", head + _VOWELS.sub("", rest))
 

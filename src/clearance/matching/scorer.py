@@ -74,34 +74,62 @@ def prepare_query(query: Query) -> PreparedQuery:
                          dates=query.birth_dates(), ids=frozenset(query.id_values()))
 
 
+@dataclass(slots=True)
+class Evaluation:
+    """The best way a query and an entity compare, before it is written up."""
+
+    z: float
+    score: float
+    rows: list[dict[str, Any]]
+    q_form: NameForm
+    name: Name
+    match: NameMatch
+
+
+def evaluate(query: PreparedQuery, entity: PreparedEntity, config: MatchConfig = DEFAULT_CONFIG,
+             weight: WeightFn = default_weight) -> Evaluation | None:
+    """The score of ``query`` against ``entity`` (None when no name is comparable).
+
+    Cheaper than :func:`compare`: the screener evaluates every candidate and
+    writes the explanation only for the results it returns.
+    """
+    best: Evaluation | None = None
+    for q_form, (l_form, name), match in _best_names(query, entity, weight):
+        z, rows = _combine(_evidence(query, entity, match, name, l_form), config)
+        if best is None or z > best.z:
+            best = Evaluation(z, 0.0, rows, q_form, name, match)
+    if best is not None:
+        best.score = round(1.0 / (1.0 + math.exp(-(config.calibration_a * best.z
+                                                    + config.calibration_b))), 4)
+    return best
+
+
 def compare(query: PreparedQuery, entity: PreparedEntity, config: MatchConfig = DEFAULT_CONFIG,
             weight: WeightFn = default_weight, threshold: float | None = None) -> Comparison:
     """Score ``query`` against ``entity`` with every feature, and explain the result."""
-    candidates = _best_names(query, entity, weight)
-    if not candidates:
+    outcome = evaluate(query, entity, config, weight)
+    if outcome is None:
         return Comparison(0.0, False, {"algorithm": ALGORITHM, "reason": "no comparable name"})
-    best: tuple[float, list[dict[str, Any]], NameForm, NameForm, Name, NameMatch] | None = None
-    for q_form, (l_form, name), match in candidates:
-        evidence = _evidence(query, entity, match, name, l_form)
-        z, rows = _combine(evidence, config)
-        if best is None or z > best[0]:
-            best = (z, rows, q_form, l_form, name, match)
-    assert best is not None
-    z, rows, q_form, l_form, name, match = best
-    score = 1.0 / (1.0 + math.exp(-(config.calibration_a * z + config.calibration_b)))
+    return explain(outcome, config, threshold)
+
+
+def explain(outcome: Evaluation, config: MatchConfig = DEFAULT_CONFIG,
+            threshold: float | None = None) -> Comparison:
+    """The comparison with its explanation: aligned words and each feature's contribution."""
     limit = config.threshold if threshold is None else threshold
-    return Comparison(round(score, 4), score >= limit, {
+    match, name = outcome.match, outcome.name
+    return Comparison(outcome.score, outcome.score >= limit, {
         "algorithm": ALGORITHM,
         "name": {
-            "query": q_form.original, "matched": name.value, "kind": name.kind,
+            "query": outcome.q_form.original, "matched": name.value, "kind": name.kind,
             "quality": name.quality, "method": match.method, "similarity": round(match.score, 3),
             "pairs": [{"query": q, "list": lst, "similarity": sim}
                       for q, lst, sim in match.pairs],
             "unmatched_query": match.unmatched_query, "unmatched_list": match.unmatched_list,
             "order_penalty": match.order_penalty, "legal_form_penalty": match.legal_penalty,
         },
-        "features": rows,
-        "log_odds": round(z, 3),
+        "features": outcome.rows,
+        "log_odds": round(outcome.z, 3),
     })
 
 

@@ -28,6 +28,9 @@ ABBREVIATIONS: dict[str, str] = {
     "shpg": "shipping", "trdg": "trading", "univ": "university", "bros": "brothers",
     "st": "saint", "mt": "mount", "ft": "fort", "ctr": "center", "centre": "center",
     "mohd": "mohammed", "muhd": "mohammed", "md": "mohammed",
+    # Numbers written out ("Beijing Eight Star" is "Beijing 8-Star").
+    "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6",
+    "seven": "7", "eight": "8", "nine": "9", "ten": "10",
 }
 
 # Legal forms rigour does not reduce, with the canonical short form used in comparison.
@@ -70,6 +73,27 @@ SUFFIXES: frozenset[str] = frozenset({"jr", "sr", "junior", "senior", "ii", "iii
 
 # Particles inside names: kept, but weigh little and may be glued to the next word
 # ("al-Qaida" = "alqaida" = "al qaida").
+# Spellings of one name element that transliteration systems disagree on, to one
+# form: Arabic "son of" (Ben Ali / Ibn Ali / Bin Ali) and the Korean surname 리/이
+# (Ri in the North, Yi/Lee/Rhee in the South). Kept small: each pair here is a
+# documented variant, not a guess.
+EQUIVALENTS: dict[str, str] = {
+    "ben": "bin", "ibn": "bin",
+    "ri": "ri", "rhee": "ri", "yi": "ri", "lee": "ri", "rhi": "ri",
+    "choi": "choe", "park": "pak", "bak": "pak",
+}
+
+# Words of legal forms, spelled out: a query that garbles one ("LIMMITED",
+# "COIMPANY") or writes it differently should not lose the match over it.
+LEGAL_WORDS: frozenset[str] = frozenset({
+    "limited", "liability", "company", "joint", "stock", "public", "open", "closed",
+    "corporation", "incorporated", "partnership", "private", "holding", "enterprise",
+    "federal", "state", "unitary", "society", "cooperative", "ltd", "llc", "llp", "inc",
+    "corp", "co", "jsc", "ojsc", "cjsc", "pjsc", "ooo", "oao", "zao", "pao", "ao", "gmbh",
+    "ag", "sa", "sas", "sarl", "srl", "spa", "bv", "nv", "plc", "pte", "pty", "fze", "fzco",
+    "fzc", "fzllc", "lda", "limitada", "sociedad", "anonima", "aktiengesellschaft",
+})
+
 PARTICLES: frozenset[str] = frozenset({
     "al", "el", "ul", "bin", "ibn", "bint", "abu", "abd", "abdul", "van", "von", "de", "der",
     "den", "du", "da", "di", "del", "della", "le", "la", "dos", "das", "ben", "ould", "ag",

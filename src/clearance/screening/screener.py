@@ -28,6 +28,7 @@ from clearance.matching import (
     prepare_entity,
     prepare_query,
 )
+from clearance.matching.scorer import evaluate, explain
 from clearance.model import Entity, Listing
 from clearance.model.dates import to_iso_day
 from clearance.settings import get_settings
@@ -128,14 +129,13 @@ class Screener:
             query = Query(query)
         pq = prepare_query(query)
         rows = self.index.search(pq.forms, self.config.candidates)
-        results = []
-        for row in rows:
-            comparison = compare(pq, self.prepared[row], self.config, self.index.word_weight,
-                                 threshold)
-            if comparison.score > 0.0:
-                results.append(self._result(self.prepared[row].entity, comparison))
-        results.sort(key=lambda r: (-r.score, r.entity.id))
-        return results[:limit]
+        scored = [(outcome, row) for row in rows
+                  if (outcome := evaluate(pq, self.prepared[row], self.config,
+                                          self.index.word_weight)) is not None
+                  and outcome.score > 0.0]
+        scored.sort(key=lambda item: (-item[0].score, self.prepared[item[1]].entity.id))
+        return [self._result(self.prepared[row].entity, explain(outcome, self.config, threshold))
+                for outcome, row in scored[:limit]]
 
     def screen_all(self, query: Query | str, threshold: float | None = None
                    ) -> list[ScreeningResult]:
