@@ -91,6 +91,8 @@ def mirror_publications(root: Path) -> list[Path]:
     """Every publication under ``root`` that a parser recognises, oldest first."""
     found: list[tuple[str, Path]] = []
     for candidate in _candidates(root):
+        if any(p in candidate.parents for _, p in found):
+            continue  # a file of a folder already found as one publication
         try:
             detect_format(candidate)
         except UnknownFormatError:

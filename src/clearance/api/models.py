@@ -66,7 +66,8 @@ class ScreenOptions(BaseModel):
 
     threshold: float | None = Field(None, ge=0.0, le=1.0,
                                     description="Score from which a result is a match; "
-                                                "default the algorithm's (0.7).")
+                                                "default the algorithm's (0.6, chosen with the "
+                                                "quality harness).")
     limit: int = Field(10, ge=1, le=100, description="At most this many results per record.")
     as_of: dt.date | None = Field(None, description="Screen against the lists as they stood "
                                                     "on this day; default today.")

@@ -146,6 +146,8 @@ class Evidence:
     stratum: list[str] = field(default_factory=list)
     lv2_score: list[float] = field(default_factory=list)
     lv2_label: list[int] = field(default_factory=list)
+    false_high: list[dict[str, Any]] = field(default_factory=list)
+    """A sample of results labelled false that scored 0.9 or more (what spoils calibration)."""
 
 
 class Harness:
@@ -209,6 +211,12 @@ class Harness:
             self.evidence.score.append(result.score)
             self.evidence.label.append(int(is_true))
             self.evidence.stratum.append(_stratum(outcome.schema))
+            if not is_true and result.score >= 0.9 and len(self.evidence.false_high) < 200:
+                self.evidence.false_high.append({
+                    "kind": outcome.kind, "class": outcome.cls, "query": outcome.query,
+                    "expected": outcome.expected, "hit": result.entity.name,
+                    "hit_id": entity_id, "score": result.score,
+                    "matched": result.explanation.get("name", {}).get("matched")})
         outcome.score, outcome.log_odds = best
         if expected is None and results:
             top = results[0]
@@ -572,6 +580,7 @@ def summarise(positives: list[Outcome], negatives: list[Outcome], cross: list[Ou
         "false_alerts": [{"query": o.query, "kind": o.cls, "hit": o.top_name,
                           "hit_id": o.top_id, "score": o.score, "lv2": o.lv2}
                          for o in false_alerts[:15]],
+        "false_high_evidence": evidence.false_high,
         "lv2_false_alerts": [{"query": o.query, "kind": o.cls, "lv2": o.lv2}
                              for o in sorted(negatives, key=lambda o: -o.lv2)[:10]
                              if o.lv2 >= LV2_THRESHOLD],

@@ -34,9 +34,9 @@ class MatchConfig:
         "help": "the listed name has one word only: a weak basis for a hit"})
     calibration_a: float = field(default=1.0, metadata={"help": "Platt scaling slope"})
     calibration_b: float = field(default=0.0, metadata={"help": "Platt scaling intercept"})
-    threshold: float = field(default=0.7, metadata={
+    threshold: float = field(default=0.6, metadata={
         "help": "default score at or above which a result is a match (alert)"})
-    candidates: int = field(default=20, metadata={
+    candidates: int = field(default=15, metadata={
         "help": "names retrieved from the index and scored in full per query"})
 
 

@@ -58,37 +58,54 @@ def word_similarity(a: str, b: str) -> float:
     if a == b:
         return 1.0
     la, lb = len(a), len(b)
+    if not (a.isalpha() and b.isalpha()):
+        digits_a, digits_b = bool(_DIGIT.search(a)), bool(_DIGIT.search(b))
+        if digits_a and digits_b:
+            # Numbers are identifiers (FU YUAN YU 7864 is not 7876): equal, or an OCR slip.
+            return 1.0 - 0.5 / max(la, lb) if _ocr(a) == _ocr(b) else 0.0
+        if digits_a or digits_b:
+            # A digit inside a word is a scanner's misreading: 1NVESTMENTS, ELEKTK0OPTIKA.
+            oa, ob = _ocr(a), _ocr(b)
+            return 0.0 if oa == a and ob == b else word_similarity(oa, ob) - 0.02
     if la == 1 or lb == 1:
         # An initial stands for a word that starts with it.
         return 0.8 if a[0] == b[0] else 0.0
-    best = OSA.normalized_similarity(a, b)
+    distance = OSA.distance(a, b)
+    best = 1.0 - distance / max(la, lb)
     if min(la, lb) >= 4:
-        best = max(best, JaroWinkler.similarity(a, b) - 0.08, _slip(a, b))
-        if a[0] == b[0] and metaphone(a) == metaphone(b):
-            best = max(best, 0.88)
-        if skeleton(a) == skeleton(b) and (abs(la - lb) <= 3 or a == skeleton(a)
-                                           or b == skeleton(b)):
-            # Equal consonants: dropped vowels, or a name written in an abjad.
-            best = max(best, 0.88)
+        best = max(best, JaroWinkler.similarity(a, b) - 0.08)
+        if distance <= 3:
+            best = max(best, _slip(a, b, distance))
+        if best < 0.88 and (
+                (a[0] == b[0] and _metaphone(a) == _metaphone(b))
+                or (skeleton(a) == skeleton(b) and (abs(la - lb) <= 3 or a == skeleton(a)
+                                                    or b == skeleton(b)))):
+            # Same sound, or equal consonants: dropped vowels, a name written in an abjad.
+            best = 0.88
     elif la >= 3 and lb >= 3 and skeleton(a) == skeleton(b):
         best = max(best, 0.75)
     return best
 
 
-def _slip(a: str, b: str) -> float:
+def _slip(a: str, b: str, distance: int) -> float:
     """One slip of the hand or of the scanner costs half an edit.
 
     Two letters swapped (GOSLAN/GOLSAN), a letter doubled or undoubled
     (LIMMITED), a neighbouring key hit (MARKIN/MARLIN), an OCR confusion
     (NEXlGN, rn/m, 0/O): these are how a real name gets mistyped, unlike an
-    arbitrary different letter.
+    arbitrary different letter. ``distance`` is the OSA edit distance.
     """
     n = max(len(a), len(b))
     if _collapse(a) == _collapse(b) or _ocr(a) == _ocr(b):
         return 1.0 - 0.5 / n
-    if OSA.distance(a, b) == 1 and (Levenshtein.distance(a, b) == 2 or _adjacent_slip(a, b)):
+    if distance == 1 and (Levenshtein.distance(a, b) == 2 or _adjacent_slip(a, b)):
         return 1.0 - 0.5 / n
     return 0.0
+
+
+@lru_cache(maxsize=65536)
+def _metaphone(word: str) -> str:
+    return metaphone(word)
 
 
 _KEYBOARD = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
@@ -101,14 +118,18 @@ for _r, _row in enumerate(_KEYBOARD):
                 other = _KEYBOARD[_r + _dr]
                 near.update(other[max(0, _c - 1): _c + 2])
         near.discard(_key)
-_OCR = str.maketrans({"1": "l", "i": "l", "j": "l", "0": "o", "5": "s", "8": "b", "q": "o"})
+_OCR = str.maketrans({"1": "l", "i": "l", "j": "l", "0": "o", "5": "s", "8": "b", "q": "o",
+                      "2": "z", "6": "g", "4": "a"})
 _DOUBLE = re.compile(r"(.)\1+")
+_DIGIT = re.compile(r"\d")
 
 
+@lru_cache(maxsize=65536)
 def _collapse(word: str) -> str:
     return _DOUBLE.sub(r"\1", word)
 
 
+@lru_cache(maxsize=65536)
 def _ocr(word: str) -> str:
     return word.replace("rn", "m").replace("vv", "w").replace("cl", "d").translate(_OCR)
 
@@ -135,7 +156,7 @@ def default_weight(word: str) -> float:
 
 def compare_names(query: NameForm, listed: NameForm, weight: WeightFn = default_weight
                   ) -> NameMatch:
-    """The best of the word alignment and the whole-name measures."""
+    """The best of the word alignment and the whole-name measures, with its details."""
     best = align(query, listed, weight)
     for candidate in (_compact(query, listed), _acronym(query, listed), _han(query, listed)):
         if candidate is not None and candidate.score > best.score:
@@ -143,13 +164,44 @@ def compare_names(query: NameForm, listed: NameForm, weight: WeightFn = default_
     return best
 
 
+def name_score(query: NameForm, listed: NameForm, weight: WeightFn = default_weight
+               ) -> tuple[float, str]:
+    """``compare_names``' score and method without the details: the screener's hot path."""
+    best, method = _alignment(query, listed, weight)[0], "tokens"
+    for candidate in (_compact(query, listed), _acronym(query, listed), _han(query, listed)):
+        if candidate is not None and candidate.score > best:
+            best, method = candidate.score, candidate.method
+    return best, method
+
+
 def align(query: NameForm, listed: NameForm, weight: WeightFn = default_weight) -> NameMatch:
     """Pair the words of two names, best pairs first, and score the alignment."""
     q, lst = query.tokens, listed.tokens
     if not q or not lst:
         return NameMatch(0.0, "tokens")
-    scored = sorted(((word_similarity(a, b), i, j) for i, a in enumerate(q)
-                     for j, b in enumerate(lst)), reverse=True)
+    score, pairs, order, legal = _alignment(query, listed, weight)
+    used_q = {i for i, _, _ in pairs}
+    used_l = {j for _, j, _ in pairs}
+    return NameMatch(
+        score=score, method="tokens",
+        pairs=[(q[i], lst[j], round(sim, 3)) for i, j, sim in sorted(pairs)],
+        unmatched_query=[t for i, t in enumerate(q) if i not in used_q],
+        unmatched_list=[t for j, t in enumerate(lst) if j not in used_l],
+        order_penalty=order, legal_penalty=legal,
+    )
+
+
+_NO_ALIGNMENT: tuple[float, list[tuple[int, int, float]], float, float] = (0.0, [], 0.0, 0.0)
+
+
+def _alignment(query: NameForm, listed: NameForm, weight: WeightFn
+               ) -> tuple[float, list[tuple[int, int, float]], float, float]:
+    """Score, word pairs (i, j, similarity), order penalty and legal-form penalty."""
+    q, lst = query.tokens, listed.tokens
+    if not q or not lst:
+        return _NO_ALIGNMENT
+    scored = sorted([(word_similarity(a, b), i, j) for i, a in enumerate(q)
+                     for j, b in enumerate(lst)], reverse=True)
     used_q: set[int] = set()
     used_l: set[int] = set()
     pairs: list[tuple[int, int, float]] = []
@@ -163,27 +215,39 @@ def align(query: NameForm, listed: NameForm, weight: WeightFn = default_weight) 
         pairs.append((i, j, sim))
     # An unpaired word that looks like a legal form ("LLu" for "LLC", "COIMPANY")
     # is the legal form garbled or spelled out, not a word of the name.
-    wq = [_unpaired_weight(t, listed.legal, weight) if i not in used_q else weight(t)
-          for i, t in enumerate(q)]
-    wl = [_unpaired_weight(t, query.legal, weight) if j not in used_l else weight(t)
-          for j, t in enumerate(lst)]
+    paired_q, unpaired_q = _token_weights(q, listed.legal, weight)
+    paired_l, unpaired_l = _token_weights(lst, query.legal, weight)
+    wq = [paired_q[i] if i in used_q else unpaired_q[i] for i in range(len(q))]
+    _discount_legal_letters(q, used_q, wq)
+    wl = [paired_l[j] if j in used_l else unpaired_l[j] for j in range(len(lst))]
     # Listed names are often fuller than what is screened (a middle name, a
     # "GRUPO" left out): a listed word the query lacks costs less than a query
     # word the list lacks, once most of the query has been found.
-    matched_q = sum(wq[i] for i, _, _ in pairs)
-    if matched_q >= LIST_EXTRA_MIN_FOUND * sum(wq):
+    total_q = sum(wq)
+    if sum(wq[i] for i, _, _ in pairs) >= LIST_EXTRA_MIN_FOUND * total_q:
         wl = [w * LIST_EXTRA_WEIGHT if j not in used_l else w for j, w in enumerate(wl)]
     matched = sum(sim * (wq[i] + wl[j]) for i, j, sim in pairs)
-    score = matched / (sum(wq) + sum(wl))
+    score = matched / (total_q + sum(wl))
     order = _order_penalty(pairs)
     legal = _legal_penalty(query, listed)
-    return NameMatch(
-        score=max(0.0, score - order - legal), method="tokens",
-        pairs=[(q[i], lst[j], round(sim, 3)) for i, j, sim in sorted(pairs)],
-        unmatched_query=[t for i, t in enumerate(q) if i not in used_q],
-        unmatched_list=[t for j, t in enumerate(lst) if j not in used_l],
-        order_penalty=order, legal_penalty=legal,
-    )
+    return max(0.0, score - order - legal), pairs, order, legal
+
+
+@lru_cache(maxsize=131072)
+def _token_weights(tokens: tuple[str, ...], other_legal: tuple[str, ...], weight: WeightFn
+                   ) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """Each word's weight when paired and when left unpaired (against the other's legal form)."""
+    return (tuple(weight(t) for t in tokens),
+            tuple(_unpaired_weight(t, other_legal, weight) for t in tokens))
+
+
+def _discount_legal_letters(tokens: tuple[str, ...], used: set[int], weights: list[float]
+                            ) -> None:
+    """A lone letter inside a spelled-out legal form ("OBSHCHESTVO S OGRANICHENNOI") is legal."""
+    for i in range(1, len(tokens) - 1):
+        if i not in used and len(tokens[i]) == 1 and _legal_word(tokens[i - 1]) \
+                and _legal_word(tokens[i + 1]):
+            weights[i] = LEGAL_WORD_WEIGHT
 
 
 def _unpaired_weight(word: str, legal: tuple[str, ...], weight: WeightFn) -> float:
@@ -197,8 +261,10 @@ def _unpaired_weight(word: str, legal: tuple[str, ...], weight: WeightFn) -> flo
 def _legal_word(word: str) -> bool:
     if word in LEGAL_WORDS:
         return True
-    return len(word) >= 5 and any(OSA.normalized_similarity(word, w) >= 0.8
-                                  for w in LEGAL_WORDS if len(w) >= 5)
+    # Garbled ("COIMPANY") or cut short ("JOINT STOCK COMP").
+    return len(word) >= 4 and any(
+        (len(word) >= 5 and OSA.normalized_similarity(word, w) >= 0.8) or w.startswith(word)
+        for w in LEGAL_WORDS if len(w) >= 5)
 
 
 def _order_penalty(pairs: list[tuple[int, int, float]]) -> float:

@@ -22,6 +22,7 @@ from rigour.names import replace_org_types_compare
 
 from clearance.matching.vocabulary import (
     ABBREVIATIONS,
+    ARTICLES,
     EQUIVALENTS,
     EXTRA_LEGAL_FORMS,
     HAN_LEGAL_FORMS,
@@ -93,7 +94,7 @@ def _analyze(text: str, kind: str) -> NameForm:
     if kind != "person":
         words, legal = _split_legal(words)
     words = _strip_titles(words) if kind != "org" else words
-    core = [w for w in words if w not in STOPWORDS] or words
+    core = _drop_stopwords(words)
     tokens = tuple(EQUIVALENTS.get(w) or ABBREVIATIONS.get(w, w) for w in core)
     compact = "".join(tokens)
     return NameForm(
@@ -214,6 +215,14 @@ def _strip_han_legal(text: str) -> str:
         if stripped.endswith(suffix) and len(stripped) > len(suffix):
             return stripped[: -len(suffix)]
     return stripped
+
+
+def _drop_stopwords(words: list[str]) -> list[str]:
+    """Function words out everywhere, articles only inside the name (see ``ARTICLES``)."""
+    last = len(words) - 1
+    core = [w for i, w in enumerate(words)
+            if w not in STOPWORDS and not (w in ARTICLES and 0 < i < last)]
+    return core or words
 
 
 def _acronym(tokens: tuple[str, ...]) -> str:

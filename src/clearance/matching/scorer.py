@@ -8,7 +8,13 @@ from typing import Any
 
 from clearance.matching.config import DEFAULT_CONFIG, MatchConfig
 from clearance.matching.features import FEATURES, Evidence
-from clearance.matching.names import NameMatch, WeightFn, compare_names, default_weight
+from clearance.matching.names import (
+    NameMatch,
+    WeightFn,
+    compare_names,
+    default_weight,
+    name_score,
+)
 from clearance.matching.normalize import NameForm, analyze
 from clearance.matching.query import Query, normalize_id
 from clearance.model import Entity, Name
@@ -80,24 +86,26 @@ class Evaluation:
 
     z: float
     score: float
-    rows: list[dict[str, Any]]
+    evidence: Evidence
     q_form: NameForm
+    l_form: NameForm
     name: Name
-    match: NameMatch
 
 
 def evaluate(query: PreparedQuery, entity: PreparedEntity, config: MatchConfig = DEFAULT_CONFIG,
              weight: WeightFn = default_weight) -> Evaluation | None:
     """The score of ``query`` against ``entity`` (None when no name is comparable).
 
-    Cheaper than :func:`compare`: the screener evaluates every candidate and
-    writes the explanation only for the results it returns.
+    Cheaper than :func:`compare`: names are scored without their word-by-word
+    details and features without their write-up; :func:`explain` adds both,
+    for the results the screener returns.
     """
     best: Evaluation | None = None
     for q_form, (l_form, name), match in _best_names(query, entity, weight):
-        z, rows = _combine(_evidence(query, entity, match, name, l_form), config)
+        evidence = _evidence(query, entity, match, name, l_form)
+        z = _log_odds(evidence, config)
         if best is None or z > best.z:
-            best = Evaluation(z, 0.0, rows, q_form, name, match)
+            best = Evaluation(z, 0.0, evidence, q_form, l_form, name)
     if best is not None:
         best.score = round(1.0 / (1.0 + math.exp(-(config.calibration_a * best.z
                                                     + config.calibration_b))), 4)
@@ -110,14 +118,20 @@ def compare(query: PreparedQuery, entity: PreparedEntity, config: MatchConfig = 
     outcome = evaluate(query, entity, config, weight)
     if outcome is None:
         return Comparison(0.0, False, {"algorithm": ALGORITHM, "reason": "no comparable name"})
-    return explain(outcome, config, threshold)
+    return explain(outcome, config, threshold, weight)
 
 
 def explain(outcome: Evaluation, config: MatchConfig = DEFAULT_CONFIG,
-            threshold: float | None = None) -> Comparison:
-    """The comparison with its explanation: aligned words and each feature's contribution."""
+            threshold: float | None = None, weight: WeightFn = default_weight) -> Comparison:
+    """The comparison with its explanation: aligned words and each feature's contribution.
+
+    ``weight`` must be the one the outcome was evaluated with (the index's word weights).
+    """
     limit = config.threshold if threshold is None else threshold
-    match, name = outcome.match, outcome.name
+    name = outcome.name
+    match = compare_names(outcome.q_form, outcome.l_form, weight)
+    evidence = outcome.evidence
+    evidence.name = match
     return Comparison(outcome.score, outcome.score >= limit, {
         "algorithm": ALGORITHM,
         "name": {
@@ -128,7 +142,7 @@ def explain(outcome: Evaluation, config: MatchConfig = DEFAULT_CONFIG,
             "unmatched_query": match.unmatched_query, "unmatched_list": match.unmatched_list,
             "order_penalty": match.order_penalty, "legal_form_penalty": match.legal_penalty,
         },
-        "features": outcome.rows,
+        "features": _feature_rows(evidence, config),
         "log_odds": round(outcome.z, 3),
     })
 
@@ -136,17 +150,18 @@ def explain(outcome: Evaluation, config: MatchConfig = DEFAULT_CONFIG,
 def _best_names(query: PreparedQuery, entity: PreparedEntity, weight: WeightFn
                 ) -> list[tuple[NameForm, tuple[NameForm, Name], NameMatch]]:
     """The best strong-name match and, if better, the best weak-name match."""
-    best: dict[str, tuple[NameForm, tuple[NameForm, Name], NameMatch]] = {}
+    best: dict[str, tuple[float, str, NameForm, tuple[NameForm, Name]]] = {}
     for q_form in query.forms:
-        for l_form, name in entity.names:
-            match = compare_names(q_form, l_form, weight)
-            current = best.get(name.quality)
-            if current is None or match.score > current[2].score:
-                best[name.quality] = (q_form, (l_form, name), match)
+        for pair in entity.names:
+            score, method = name_score(q_form, pair[0], weight)
+            quality = pair[1].quality
+            current = best.get(quality)
+            if current is None or score > current[0]:
+                best[quality] = (score, method, q_form, pair)
     strong, weak = best.get("strong"), best.get("weak")
-    if strong and weak and weak[2].score <= strong[2].score:
-        return [strong]
-    return [c for c in (strong, weak) if c]
+    chosen = [strong] if strong and weak and weak[0] <= strong[0] else \
+        [c for c in (strong, weak) if c]
+    return [(q_form, pair, NameMatch(score, method)) for score, method, q_form, pair in chosen]
 
 
 def _evidence(query: PreparedQuery, entity: PreparedEntity, match: NameMatch, name: Name,
@@ -160,14 +175,16 @@ def _evidence(query: PreparedQuery, entity: PreparedEntity, match: NameMatch, na
     )
 
 
-def _combine(evidence: Evidence, config: MatchConfig) -> tuple[float, list[dict[str, Any]]]:
-    z = 0.0
+def _log_odds(evidence: Evidence, config: MatchConfig) -> float:
+    return sum(feature(evidence, config)[1] for feature in FEATURES)
+
+
+def _feature_rows(evidence: Evidence, config: MatchConfig) -> list[dict[str, Any]]:
     rows = []
     for feature in FEATURES:
         value, contribution = feature(evidence, config)
-        z += contribution
         if contribution or feature.__name__ == "name_similarity":
             rows.append({"feature": feature.__name__, "value": value,
                          "contribution": round(contribution, 3),
                          "description": (feature.__doc__ or "").strip()})
-    return z, rows
+    return rows

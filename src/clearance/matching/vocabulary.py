@@ -52,9 +52,16 @@ HAN_LEGAL_FORMS: tuple[str, ...] = (
 
 # Words that carry no identity in a name.
 STOPWORDS: frozenset[str] = frozenset({
-    "the", "of", "and", "for", "a", "an", "&", "y", "et", "und", "der", "die", "das", "la", "de",
-    "le", "les", "el", "los", "las", "del", "di", "da", "do", "dos",
+    "the", "of", "and", "for", "a", "an", "&", "y", "et", "und",
 })
+"""Function words, dropped wherever they stand (when other words remain)."""
+
+ARTICLES: frozenset[str] = frozenset({
+    "der", "die", "das", "la", "de", "le", "les", "el", "los", "las", "del", "di", "da", "do",
+    "dos",
+})
+"""Articles and prepositions, dropped inside a name ("BANCO DE LA REPUBLICA") but kept at
+its ends, where they may be a name of their own: the Vietnamese surnames Le and Do, "SAM LA"."""
 
 # Titles and honorifics before a person's name.
 TITLES: frozenset[str] = frozenset({
@@ -92,12 +99,15 @@ LEGAL_WORDS: frozenset[str] = frozenset({
     "corp", "co", "jsc", "ojsc", "cjsc", "pjsc", "ooo", "oao", "zao", "pao", "ao", "gmbh",
     "ag", "sa", "sas", "sarl", "srl", "spa", "bv", "nv", "plc", "pte", "pty", "fze", "fzco",
     "fzc", "fzllc", "lda", "limitada", "sociedad", "anonima", "aktiengesellschaft",
+    # Russian legal forms written out in Latin letters (OOO, AO, PAO, ZAO...).
+    "obshchestvo", "obschestvo", "ogranichennoi", "ogranichennoy", "otvetstvennostyu",
+    "aktsionernoe", "zakrytoe", "otkrytoe", "publichnoe", "kompaniya", "tovarishchestvo",
 })
 
 PARTICLES: frozenset[str] = frozenset({
     "al", "el", "ul", "bin", "ibn", "bint", "abu", "abd", "abdul", "van", "von", "de", "der",
     "den", "du", "da", "di", "del", "della", "le", "la", "dos", "das", "ben", "ould", "ag",
-    "mac", "mc", "st", "ter", "ten", "zu",
+    "mac", "mc", "st", "ter", "ten", "zu", "les", "los", "las", "do", "die",
 })
 
 # Letters of other scripts that look like Latin ones (Unicode TR39 confusables,

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from clearance.matching import Query
+from clearance.matching import DEFAULT_CONFIG, Query
 from clearance.model import Entity
 from clearance.model.ftm import entity_to_ftm, ftm_to_entity
 from clearance.screening.screener import Screener, ScreeningResult
@@ -29,7 +29,8 @@ YENTE_ALGORITHMS = ("best", "logic-v2", "logic-v1", "name-based", "name-qualifie
                     "regression-v1", ALGORITHM)
 """Algorithm names a yente client may send; all are answered by clearance-v1."""
 
-DEFAULT_THRESHOLD = 0.7
+DEFAULT_THRESHOLD = DEFAULT_CONFIG.threshold
+"""clearance-v1's own threshold: its scores are calibrated, unlike logic-v2's 0.7."""
 DEFAULT_LIMIT = 5
 MAX_LIMIT = 500
 ALL_DATASETS = ("default", "sanctions", "all")
