@@ -13,9 +13,11 @@ against brute-force scoring.
 from __future__ import annotations
 
 import math
+import zlib
 from collections.abc import Iterable
 
 import numpy as np
+from rapidfuzz.distance import OSA
 from rigour.text import metaphone
 
 from clearance.matching.normalize import NameForm, skeleton
@@ -70,6 +72,7 @@ class NameIndex:
             mass[rows] += self.idf[key]
         self.inv_norm = 1.0 / np.sqrt(np.maximum(mass, 1e-9))
         self.word_df = word_df
+        self._typos = _TypoNeighbours(word_df)
         self._common = max(50, int(_COMMON_SHARE * n))
         self._max_idf = math.log(n + 1)
         self._weights: dict[str, float] = {}
@@ -93,6 +96,12 @@ class NameIndex:
     def search(self, forms: list[NameForm], limit: int) -> list[int]:
         """Up to ``limit`` entity numbers, best retrieval score first."""
         keys = set().union(*(name_keys(f) for f in forms)) if forms else set()
+        # A mistyped word is not in the vocabulary: look for the listed words one
+        # edit away, so that a name with a typo in every word is still found.
+        for form in forms:
+            for token in form.tokens:
+                if token not in self.word_df:
+                    keys.update("w:" + w for w in self._typos.near(token))
         known = [k for k in keys if k in self.postings]
         usable = [k for k in known if len(self.postings[k]) <= self._common]
         if len(usable) < 3:
@@ -121,3 +130,48 @@ class NameIndex:
                 if len(out) >= limit:
                     break
         return out
+
+
+class _TypoNeighbours:
+    """The vocabulary's words within one edit (or one swap) of a word, SymSpell-style.
+
+    Every word of four letters or more is stored under itself and each of its
+    one-letter deletions; a word one substitution, insertion, deletion or
+    transposition away shares one of those keys. Keys are CRC-32 hashes in a
+    sorted numpy array (a few MB, stable across processes for the on-disk
+    cache); hash collisions are weeded out by checking the edit distance.
+    """
+
+    MIN_LENGTH = 4
+    MAX_NEIGHBOURS = 12
+
+    def __init__(self, vocabulary: Iterable[str]) -> None:
+        self.words = sorted(w for w in vocabulary if len(w) >= self.MIN_LENGTH)
+        hashes: list[int] = []
+        owners: list[int] = []
+        for number, word in enumerate(self.words):
+            for variant in _deletions(word):
+                hashes.append(zlib.crc32(variant.encode()))
+                owners.append(number)
+        order = np.argsort(np.asarray(hashes, dtype=np.uint32), kind="stable")
+        self.hashes = np.asarray(hashes, dtype=np.uint32)[order]
+        self.owners = np.asarray(owners, dtype=np.int32)[order]
+
+    def near(self, word: str) -> list[str]:
+        if len(word) < self.MIN_LENGTH or not len(self.hashes):
+            return []
+        probes = np.asarray([zlib.crc32(v.encode()) for v in _deletions(word)], dtype=np.uint32)
+        lo = np.searchsorted(self.hashes, probes, side="left")
+        hi = np.searchsorted(self.hashes, probes, side="right")
+        found: list[str] = []
+        for number in {int(o) for a, b in zip(lo, hi, strict=True) for o in self.owners[a:b]}:
+            candidate = self.words[number]
+            if OSA.distance(word, candidate) <= 1:
+                found.append(candidate)
+                if len(found) >= self.MAX_NEIGHBOURS:
+                    break
+        return found
+
+
+def _deletions(word: str) -> set[str]:
+    return {word, *(word[:i] + word[i + 1:] for i in range(len(word)))}

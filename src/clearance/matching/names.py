@@ -76,6 +76,9 @@ def word_similarity(a: str, b: str) -> float:
         best = max(best, JaroWinkler.similarity(a, b) - 0.08)
         if distance <= 3:
             best = max(best, _slip(a, b, distance))
+        if best < 0.92 and _translit(a) == _translit(b) and len(_translit(a)) >= 4:
+            # Two romanisations of one name: TURUKHAN/TURUCHAN, ENERGIYA/ENERGIIA.
+            best = 0.92
         if best < 0.88 and (
                 (a[0] == b[0] and _metaphone(a) == _metaphone(b))
                 or (skeleton(a) == skeleton(b) and (abs(la - lb) <= 3 or a == skeleton(a)
@@ -101,6 +104,20 @@ def _slip(a: str, b: str, distance: int) -> float:
     if distance == 1 and (Levenshtein.distance(a, b) == 2 or _adjacent_slip(a, b)):
         return 1.0 - 0.5 / n
     return 0.0
+
+
+_TRANSLIT = (("dzh", "j"), ("iya", "ia"), ("iia", "ia"), ("yi", "i"), ("kh", "h"),
+             ("ch", "h"), ("gh", "g"), ("zh", "j"), ("dj", "j"), ("y", "i"), ("ou", "u"),
+             ("oo", "u"), ("ee", "i"), ("w", "v"), ("ph", "f"), ("q", "k"), ("ck", "k"),
+             ("c", "k"))
+"""Spellings that romanisation systems disagree on (Russian, Arabic, Persian, German)."""
+
+
+@lru_cache(maxsize=65536)
+def _translit(word: str) -> str:
+    for old, new in _TRANSLIT:
+        word = word.replace(old, new)
+    return _DOUBLE.sub(r"\1", word)
 
 
 @lru_cache(maxsize=65536)
@@ -261,9 +278,12 @@ def _unpaired_weight(word: str, legal: tuple[str, ...], weight: WeightFn) -> flo
 def _legal_word(word: str) -> bool:
     if word in LEGAL_WORDS:
         return True
-    # Garbled ("COIMPANY") or cut short ("JOINT STOCK COMP").
+    # Garbled ("COIMPANY"), cut short ("JOINT STOCK COMP"), without its vowels
+    # ("ENTRPRS") or misread by a scanner ("LIABlL1TY").
     return len(word) >= 4 and any(
-        (len(word) >= 5 and OSA.normalized_similarity(word, w) >= 0.8) or w.startswith(word)
+        (len(word) >= 5 and (OSA.normalized_similarity(word, w) >= 0.8
+                             or skeleton(word) == skeleton(w) or _ocr(word) == _ocr(w)))
+        or w.startswith(word)
         for w in LEGAL_WORDS if len(w) >= 5)
 
 
@@ -284,8 +304,11 @@ def _legal_penalty(query: NameForm, listed: NameForm) -> float:
 def _compact(query: NameForm, listed: NameForm) -> NameMatch | None:
     """Words glued together: "Z HONGXING" = "ZHONGXING", "Telecommuni cations"."""
     a, b = query.compact, listed.compact
-    if len(a) < 6 or len(b) < 6 or len(query.tokens) == len(listed.tokens):
+    if len(a) < 4 or len(b) < 4 or len(query.tokens) == len(listed.tokens):
         return None
+    if len(a) < 6 or len(b) < 6:
+        # Short names split in two ("AM INA"): only an exact gluing counts.
+        return NameMatch(0.96, "compact") if a == b else None
     sim = Levenshtein.normalized_similarity(a, b)
     return NameMatch(max(0.0, sim - 0.04), "compact")
 

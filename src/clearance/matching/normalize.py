@@ -198,7 +198,8 @@ def _legal(word: str) -> str | None:
 
 
 def _strip_titles(words: list[str]) -> list[str]:
-    while len(words) > 1 and words[0] in TITLES:
+    # A title is dropped only while two words remain: "AMIR RAHIMI" is a name, not a title.
+    while len(words) > 2 and words[0] in TITLES:
         words = words[1:]
     while len(words) > 1 and words[-1] in SUFFIXES:
         words = words[:-1]
