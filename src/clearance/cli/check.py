@@ -107,6 +107,9 @@ def ownership_import(
         "imported.")] = False,
     source: Annotated[str | None, typer.Option(help="The source id the parties were "
                                                "imported under (with --links-only).")] = None,
+    published: Annotated[str | None, typer.Option(
+        help="Publication date (YYYY-MM-DD) when the file carries none (no last_seen).")]
+    = None,
     json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Import an FtM file's parties and its ownership links (for the 50 percent rules)."""
@@ -115,7 +118,7 @@ def ownership_import(
         loaded = load_ownership(store, path, source)
         imported = None
     else:
-        imported, loaded = import_with_ownership(store, path)
+        imported, loaded = import_with_ownership(store, path, published)
     out = {"parties": imported.to_dict() if imported else None, "ownership": loaded.to_dict()}
     if json:
         print_json(out)

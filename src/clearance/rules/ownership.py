@@ -144,9 +144,11 @@ def load_ownership(store: Store, path: str | Path, source: str | None = None) ->
     return LoadResult(source, len(rows), sum(1 for r in rows if r["share"] is None), digest)
 
 
-def import_with_ownership(store: Store, path: str | Path) -> tuple[Any, LoadResult]:
-    """Import an FtM file's parties into the store, then its ownership links."""
-    result = store.import_path(Path(path), format="ftm")
+def import_with_ownership(store: Store, path: str | Path, published: str | None = None
+                          ) -> tuple[Any, LoadResult]:
+    """Import an FtM file's parties into the store (as published on ``published`` when the
+    file carries no date), then its ownership links."""
+    result = store.import_path(Path(path), format="ftm", published=published)
     return result, load_ownership(store, path, result.source)
 
 
