@@ -480,10 +480,14 @@ class _Check:
         foreign = [i for i, item in enumerate(self.tx.items) if item.origin == "foreign"]
         if not foreign:
             return
+        for question in self.questions:  # one question per party, whatever the entries
+            if question.get("party", {}).get("index") == index and "entity_ids" in question:
+                question["entity_ids"].append(result.entity.id)
+                return
         self.questions.append({"rule_id": fdp["id"], "citation": fdp["citation"],
                                "question": fdp["questions"]["footnote_entry"].strip(),
                                "party": _party_ref(index, party),
-                               "entity_id": result.entity.id, "items": foreign,
+                               "entity_ids": [result.entity.id], "items": foreign,
                                "escalates": True})
 
     def _fdp_questions(self, items: list[dict[str, Any]]) -> None:
