@@ -218,6 +218,15 @@ def load_transaction(source: str | Path, *, text: str | None = None) -> Transact
     return parse_transaction(data, path=path, text=text)
 
 
+class _Loader(yaml.SafeLoader):
+    """Safe YAML where dates stay text: pydantic validates them and names the field."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+
+
 def _parse_text(text: str, path: Path) -> Any:
     if path.suffix.lower() == ".json" or (path.suffix.lower() not in (".yaml", ".yml")
                                           and text.lstrip().startswith(("{", "["))):
@@ -226,7 +235,7 @@ def _parse_text(text: str, path: Path) -> Any:
         except json.JSONDecodeError as exc:
             raise InputError(f"invalid JSON: {exc.msg}", path=path, line=exc.lineno) from None
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_Loader)  # a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or "not valid YAML"
