@@ -57,7 +57,9 @@ def check_cmd(
         print_json(decision.to_dict())
     else:
         _show(decision.to_dict())
-    raise typer.Exit(decision.exit_code)
+    # SystemExit, not typer.Exit: main() runs click with standalone_mode=False, which would
+    # turn typer.Exit into a return value and lose the decision's exit code.
+    sys.exit(decision.exit_code)
 
 
 def _show(data: dict) -> None:  # type: ignore[type-arg]

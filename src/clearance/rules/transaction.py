@@ -195,7 +195,7 @@ def parse_transaction(data: Any, *, path: str | Path | None = None,
         message = first.get("msg", "invalid value").removeprefix("Value error, ")
         more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
         line = _line_of(text, loc) if text else None
-        raise InputError(f"{element or 'transaction'}: {message}{more}", path=path, line=line,
+        raise InputError(f"{message}{more}", path=path, line=line,
                          element=element or None) from None
 
 
