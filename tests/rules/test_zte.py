@@ -86,6 +86,7 @@ def test_20_percent_outside_e1_e2_is_under_de_minimis(small: Checker) -> None:
     item = d.items[0]
     assert item["subject_to_ear"] is False
     assert item["de_minimis"]["threshold"] == 25 and item["de_minimis"]["country_groups"] == []
+    assert item["de_minimis"]["destinations"] == ["vn"]
     assert d.decision == "clear" and d.reasons == []
     # the foreign direct product question is asked, not answered, and does not escalate here
     [question] = d.questions
@@ -139,3 +140,23 @@ def test_crimean_address_hidden_in_a_consignee_is_embargoed(small: Checker) -> N
     assert ear.details["found"] == "Yalta" and ear.details["destination"] == "ua-cri"
     assert "746.6(a)(1)" in ear.citation
     assert d.reasons_for("ofac-crimea")[0].outcome == "prohibited"
+
+
+def test_hidden_iranian_consignee_lowers_the_de_minimis_level(small: Checker) -> None:
+    """Declared for the UAE, consigned to Tehran: the 10% level of E:1 applies."""
+    d = small(tx("2016-06-01", party("Gulf Star General Trading", "purchaser", country="AE"),
+                 party("Gulf Star Branch", "ultimate_consignee",
+                       address="Vali-e-Asr Avenue, Tehran"),
+                 destination="AE", us_person=False, items=[foreign(20)]))
+    assert d.items[0]["de_minimis"]["destinations"] == ["ae", "ir"]
+    assert d.items[0]["de_minimis"]["threshold"] == 10 and d.items[0]["subject_to_ear"]
+    [embargo] = d.reasons_for("ear-iran-embargo")
+    assert embargo.details["found"] == "Tehran" and d.decision == "prohibited"
+
+
+def test_denied_person_without_items_subject_to_the_ear_is_review(small: Checker) -> None:
+    d = small(tx("2018-05-01", party("ZTE Corporation"), destination="VN", us_person=False,
+                 items=[foreign(20)]))
+    [dpl] = d.reasons_for("bis-dpl-denial-order")
+    assert dpl.outcome == "review" and "no item is subject to the EAR" in dpl.summary
+    assert d.decision == "review"

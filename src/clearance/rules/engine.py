@@ -165,6 +165,7 @@ class _Check:
     # -- the whole check -----------------------------------------------------------
 
     def decide(self) -> Decision:
+        self.destinations = self._goods_destinations()
         items = [self._classify(i, item) for i, item in enumerate(self.tx.items)]
         self.subject = [i for i, a in enumerate(items) if a["subject_to_ear"]]
         self._destinations()
@@ -194,7 +195,9 @@ class _Check:
         if item.origin == "us":
             out.update(subject_to_ear=True, basis="U.S.-origin item (15 CFR 734.3(a)(1))")
             return out
-        groups = self.rules.groups_of(self.tx.destination, self.day)
+        # the most restrictive group over the destination and the goods path's places
+        groups = sorted({g for code in self.destinations
+                         for g in self.rules.groups_of(code, self.day)})
         if item.no_de_minimis_content:
             out.update(subject_to_ear=True, basis="foreign-made with U.S. content that has no "
                        f"de minimis level ({self.rules.no_de_minimis_citation})")
@@ -204,7 +207,7 @@ class _Check:
         threshold = float(rule["threshold"])
         subject = share > threshold
         out["de_minimis"] = {"share": round(share, 4), "threshold": threshold,
-                             "destination": self.tx.destination, "country_groups": groups,
+                             "destinations": self.destinations, "country_groups": groups,
                              "rule_id": rule["id"], "citation": rule["citation"],
                              "method": "controlled U.S.-origin content value / item value, "
                                        "as declared (fair market value)"}
@@ -235,6 +238,19 @@ class _Check:
 
     # -- destinations --------------------------------------------------------------
 
+    def _goods_destinations(self) -> list[str]:
+        """The destination, then the countries and places of the parties the goods go to."""
+        out = [self.tx.destination]
+        roles = self.rules.goods_path_roles
+        for party in self.tx.parties:
+            if party.role not in roles:
+                continue
+            codes = [party.country] if party.country else []
+            codes += [h.code for h in self.rules.find_places(party.address)
+                      if h.kind != "ambiguous"]
+            out += [c for c in codes if c and c not in out]
+        return out
+
     def _destinations(self) -> None:
         self._apply_destination(self.tx.destination, found=None, party=None, index=None)
         goods_path = self.rules.goods_path_roles
@@ -246,12 +262,12 @@ class _Check:
             for hit in self.rules.find_places(party.address):
                 codes.append((hit.code, hit))
             for code, hit in codes:
-                if code in seen or not self.rules.measures(code, self.day):
+                if code in seen or code == self.tx.destination \
+                        or not self.rules.measures(code, self.day):
                     continue
                 seen.add(code)
                 if party.role in goods_path and (hit is None or hit.kind != "ambiguous"):
-                    if code != self.tx.destination:
-                        self._apply_destination(code, found=hit, party=party, index=index)
+                    self._apply_destination(code, found=hit, party=party, index=index)
                     continue
                 name = self.rules.destination(code)["name"]  # type: ignore[index]
                 where = f"{hit.found!r} in its address" if hit else "its country"
