@@ -229,3 +229,7 @@ def test_recorder_hook_gets_the_whole_decision(small: Checker) -> None:
 def test_as_of_rechecks_an_old_transaction_on_another_day(small: Checker) -> None:
     d = small(tx("2018-05-01", party("ZTE Corporation")), as_of="2018-08-01")
     assert d.date == "2018-05-01" and d.as_of == "2018-08-01" and d.decision == "clear"
+    from clearance.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="as_of must be a day"):
+        small(tx("2018-05-01", party("ZTE Corporation")), as_of="2018-13-01")

@@ -21,6 +21,7 @@ outcome: it gives ``review`` with the outcome it would have if confirmed.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -118,7 +119,7 @@ class Decision:
 
 def check(transaction: Transaction | dict[str, Any], store: Store | None = None, *,
           screener: Screener | None = None, rules: RuleSet | None = None,
-          as_of: str | None = None, recorder: Recorder | None = None) -> Decision:
+          as_of: str | dt.date | None = None, recorder: Recorder | None = None) -> Decision:
     """Check one transaction; the decision with every reason.
 
     ``store`` gives the lists (a screener is built for the date unless
@@ -128,8 +129,8 @@ def check(transaction: Transaction | dict[str, Any], store: Store | None = None,
     trail hook, see :func:`audit_recorder`).
     """
     tx = transaction if isinstance(transaction, Transaction) else parse_transaction(transaction)
-    day = as_of or tx.date.isoformat()
-    rules = rules or RuleSet.load()
+    day = _day(as_of) if as_of else tx.date.isoformat()
+    rules = rules or RuleSet.default()
     if screener is None:
         if store is None:
             raise ConfigError("a check needs a store (or a screener) to screen the parties")
@@ -518,6 +519,15 @@ class _Check:
                 "question": fdp["questions"]["foreign_item"].strip(), "items": [entry["index"]],
                 # with an Entity List or MEU party, the answer can change the decision
                 "escalates": listed_party})
+
+
+def _day(value: str | dt.date) -> str:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    try:
+        return dt.date.fromisoformat(str(value).strip()).isoformat()
+    except ValueError:
+        raise ConfigError(f"as_of must be a day (YYYY-MM-DD), not {value!r}") from None
 
 
 def _role(party: Party | None) -> str:

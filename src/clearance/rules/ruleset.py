@@ -13,7 +13,7 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +82,11 @@ class RuleSet:
         ruleset = cls(base, files, digests)
         ruleset._validate()
         return ruleset
+
+    @classmethod
+    def default(cls) -> RuleSet:
+        """The packaged rule files, read once per process."""
+        return _default()
 
     def _validate(self) -> None:
         """Every rule needs an id and a citation: a rule without a source is refused."""
@@ -241,6 +246,11 @@ class RuleSet:
                     hits[code] = PlaceHit(code, self._destinations[code]["name"], original, kind)
                 hay = hay.replace(f" {norm} ", " # ")
         return list(hits.values())
+
+
+@lru_cache(maxsize=1)
+def _default() -> RuleSet:
+    return RuleSet.load()
 
 
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
