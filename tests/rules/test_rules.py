@@ -143,6 +143,15 @@ def test_ambiguous_region_names_give_review(small: Checker) -> None:
     assert reason.details["place_kind"] == "ambiguous"
 
 
+def test_a_place_in_a_party_name_is_a_red_flag(small: Checker) -> None:
+    d = small(tx("2019-03-01", party("Sevastopol Marine Supply LLC", "purchaser", country="RU"),
+                 destination="RU"))
+    [flag] = d.reasons_for("party-name-names-restricted-place")
+    assert flag.outcome == "review" and flag.details["destination"] == "ua-cri"
+    assert small(tx("2014-06-01", party("Sevastopol Marine Supply LLC", "purchaser"),
+                    destination="RU")).decision == "clear"  # before the Crimea measures
+
+
 @pytest.mark.parametrize(("text", "codes"), [
     ("ul. Kirova 12, Yalta, Crimea 298600", {"ua-cri"}),
     ("SEVASTOPOL", {"ua-cri"}),

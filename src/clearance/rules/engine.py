@@ -256,6 +256,18 @@ class _Check:
         self._apply_destination(self.tx.destination, found=None, party=None, index=None)
         goods_path = self.rules.goods_path_roles
         for index, party in enumerate(self.tx.parties):
+            for hit in self.rules.find_places(party.name):
+                measures = self.rules.measures(hit.code, self.day)
+                if not measures:
+                    continue
+                self.reasons.append(Reason(
+                    rule_id="party-name-names-restricted-place", outcome="review",
+                    citation="; ".join(m["citation"] for m in measures),
+                    summary=f"{_role(party)} {party.name!r}: the name names {hit.found!r} "
+                            f"({hit.name}); establish where the party is",
+                    party=_party_ref(index, party),
+                    details={"destination": hit.code, "found": hit.found,
+                             "place_kind": hit.kind}))
             seen: set[str] = set()
             codes = []
             if party.country:
