@@ -47,6 +47,10 @@ def test_owned_60_percent_by_an_sdn_is_blocked(small: Checker) -> None:
     assert own["test"] == ">= 50% in the aggregate"
     assert own["owners"][0]["owner_name"] == "Corvane Maritime Holdings Ltd"
     assert own["owners"][0]["lists"] == ["SDN"]
+    link = own["owners"][0]["link"]
+    assert (link["link_id"], link["source"], link["start"]) == (
+        "to-own-a", "test_ownership", "2018-01-01")
+    assert len(link["file_sha256"]) == 64
     assert reason.match["entity_id"] == "test_ownership:to-sub-a"  # type: ignore[index]
     # the same party for an exporter that is not a U.S. person: review
     abroad = _owned(small, "2020-06-01", "Harbor Light Trading LLC", us_person=False)

@@ -63,6 +63,13 @@ class Link:
     end: str | None = None
     source: str = ""
     link_id: str = ""
+    file_sha256: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Where the link comes from, for the record of a decision."""
+        return {k: v for k, v in {"link_id": self.link_id, "source": self.source,
+                                  "start": self.start, "end": self.end,
+                                  "file_sha256": self.file_sha256}.items() if v}
 
     def in_force(self, day: str) -> bool:
         if self.start and day < self.start:
@@ -167,7 +174,8 @@ class Ownership:
                                     .where(ownership_link.c.asset_id == asset_id)
                                     .order_by(ownership_link.c.id)).mappings().all()
             self._owners[asset_id] = [Link(r["owner_id"], r["asset_id"], r["share"], r["start"],
-                                           r["end"], r["source"], r["link_id"]) for r in rows]
+                                           r["end"], r["source"], r["link_id"],
+                                           r["file_sha256"]) for r in rows]
         return [link for link in self._owners[asset_id] if link.in_force(day)]
 
     def entity(self, entity_id: str, day: str) -> Entity | None:
@@ -190,10 +198,13 @@ class OwnerShare:
     basis: str
     listings: list[Listing] = field(default_factory=list)
     via: list[OwnerShare] = field(default_factory=list)
+    link: Link | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"owner_id": self.owner_id, "owner_name": self.owner_name,
                                "share": self.share, "basis": self.basis}
+        if self.link is not None:
+            out["link"] = self.link.to_dict()
         if self.listings:
             out["lists"] = sorted({lst.list for lst in self.listings})
             out["federal_register"] = sorted({fr for lst in self.listings
@@ -265,14 +276,15 @@ def _finding(graph: Ownership, entity_id: str, day: str, listed: ListedFn, thres
         if listings:
             counted.append(OwnerShare(link.owner_id, name, link.share,
                                       "listed: " + ", ".join(sorted({x.list for x in listings})),
-                                      listings))
+                                      listings, link=link))
         else:
             sub = _finding(graph, link.owner_id, day, listed, threshold, inclusive, aggregate,
                            seen | {link.owner_id}, depth + 1)
             if sub is None or not sub.reaches:
                 continue
             counted.append(OwnerShare(link.owner_id, name, link.share,
-                                      f"owned {sub.total:g}% by listed parties", via=sub.owners))
+                                      f"owned {sub.total:g}% by listed parties", via=sub.owners,
+                                      link=link))
         if link.share is None:
             unknown = True
     if not counted:
