@@ -67,6 +67,8 @@ def test_entity_list_fdp_footnote_asks_and_escalates(csl: Checker) -> None:
     assert d.decision == "review"
     assert all(r.outcome == "review" for r in d.reasons)
     assert any(r.details.get("fdp_footnote") for r in d.reasons_for("bis-entity-list"))
+    fdp = d.reasons_for("ear-foreign-direct-product")
+    assert len(fdp) == 2 and all(r.items == [0] for r in fdp)  # the footnote and the item
 
 
 def test_uncertain_hit_gives_review_not_a_hard_outcome(csl: Checker) -> None:

@@ -172,8 +172,14 @@ class _Check:
         self._destinations()
         parties = [self._party(i, p) for i, p in enumerate(self.tx.parties)]
         self._fdp_questions(items)
+        for q in self.questions:
+            if q.get("escalates"):  # an open question that can change the outcome: a reason
+                self.reasons.append(Reason(
+                    rule_id=q["rule_id"], outcome="review", citation=q["citation"],
+                    summary="foreign direct product question to answer: " + q["question"],
+                    party=q.get("party"), items=q["items"],
+                    details={"entity_ids": q["entity_ids"]} if q.get("entity_ids") else {}))
         worst = max((severity(r.outcome) for r in self.reasons), default=0)
-        worst = max([worst, *(1 for q in self.questions if q.get("escalates"))])
         return Decision(
             decision=OUTCOMES[worst], transaction_id=self.tx.id,
             date=self.tx.date.isoformat(), as_of=self.day,
