@@ -71,6 +71,19 @@ def test_entity_list_fdp_footnote_asks_and_escalates(csl: Checker) -> None:
     assert len(fdp) == 2 and all(r.items == [0] for r in fdp)  # the footnote and the item
 
 
+def test_entity_list_entry_that_excepts_ear99_food_and_medicine(csl: Checker) -> None:
+    """Russian entries (2022) except EAR99 food and medicine: only the other items need a
+    licence; Russia itself is a review destination after 2022-02-24."""
+    food = {**chips(eccn="EAR99"), "description": "infant formula", "food_or_medicine": True}
+    d = csl(tx(CSL_DAY, party("Argut OOO", country="RU"), destination="RU",
+               items=[food, chips(eccn="EAR99")]))
+    [el] = d.reasons_for("bis-entity-list")
+    assert el.items == [1] and el.outcome == "license_required"
+    assert "except EAR99 food or medicine" in el.details["scope"]
+    assert d.reasons_for("ear-russia-belarus")[0].outcome == "review"
+    assert d.decision == "license_required"
+
+
 def test_uncertain_hit_gives_review_not_a_hard_outcome(csl: Checker) -> None:
     d = csl(tx(CSL_DAY, party("National Supercomputing Centre Changsa")))
     [el] = d.reasons_for("bis-entity-list")
@@ -121,6 +134,19 @@ def test_crimea_and_dnr_outside_their_periods(small: Checker) -> None:
     later = small(tx("2022-03-01", donetsk, destination="UA"))
     assert {r.rule_id for r in later.reasons} == {"ear-dnr", "ofac-dnr"}
     assert later.decision == "prohibited"
+
+
+def test_ear99_food_and_medicine_to_crimea(small: Checker) -> None:
+    """746.6(a)(1) excepts EAR99 food and medicine; the OFAC program still binds U.S.
+    persons (its general licences are not modelled)."""
+    food = {**chips(eccn="EAR99"), "description": "medicine", "food_or_medicine": True}
+    consignee = party("Chernomor Pharmacy", "ultimate_consignee", address="Kerch, Crimea")
+    abroad = small(tx("2019-03-01", consignee, destination="UA", items=[food],
+                      us_person=False))
+    assert abroad.decision == "clear" and abroad.reasons == []
+    assert any(n.get("rule_id") == "ear-crimea" and n["items"] == [0] for n in abroad.notes)
+    us = small(tx("2019-03-01", consignee, destination="UA", items=[food]))
+    assert [r.rule_id for r in us.reasons] == ["ofac-crimea"]
 
 
 def test_embargoed_places_found_in_addresses(small: Checker) -> None:

@@ -239,6 +239,11 @@ class _Check:
             if not low.strip():
                 return list(self.subject), "no licence requirement text: read as all items " \
                                            "subject to the EAR"
+            if "except for food or medicine designated as ear99" in low:
+                return ([i for i in self.subject
+                         if not self.tx.items[i].ear99_food_or_medicine],
+                        "all items subject to the EAR except EAR99 food or medicine (entry: "
+                        f"{text.strip()[:300]})")
             return list(self.subject), "all items subject to the EAR (entry: " \
                                        f"{text.strip()[:300]})"
         return list(self.subject), "items subject to the EAR"
@@ -332,7 +337,16 @@ class _Check:
                                            "measure does not reach this transaction"})
                 continue
             by_outcome: dict[str, list[int]] = {}
+            excepted = [i for i in self.subject if measure.get("except_ear99_food_medicine")
+                        and self.tx.items[i].ear99_food_or_medicine]
+            if excepted:
+                self.notes.append({"rule_id": measure["id"], "citation": measure["citation"],
+                                   "items": excepted,
+                                   "note": f"{name}: EAR99 food and medicine are excepted from "
+                                           "this measure"})
             for i in self.subject:
+                if i in excepted:
+                    continue
                 outcome = measure.get("ear99_outcome") if self.tx.items[i].ear99 else None
                 by_outcome.setdefault(outcome or measure["outcome"], []).append(i)
             for outcome, items in by_outcome.items():

@@ -97,6 +97,9 @@ class Item(BaseModel):
         default=False, description="The item holds U.S. content with no de minimis level "
         "(15 CFR 734.4(a)): it is subject to the EAR whatever the share")
     made_in: str | None = Field(default=None, description="Country where a foreign item is made")
+    food_or_medicine: bool = Field(
+        default=False, description="EAR99 food or medicine: excepted by some embargo measures "
+        "and Entity List entries (e.g. 15 CFR 746.4, 746.6)")
 
     @field_validator("origin", mode="before")
     @classmethod
@@ -143,6 +146,10 @@ class Item(BaseModel):
     @property
     def ear99(self) -> bool:
         return self.eccn == "EAR99"
+
+    @property
+    def ear99_food_or_medicine(self) -> bool:
+        return self.ear99 and self.food_or_medicine
 
     @property
     def us_share(self) -> float | None:
