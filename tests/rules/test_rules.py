@@ -93,6 +93,12 @@ def test_uncertain_hit_gives_review_not_a_hard_outcome(csl: Checker) -> None:
     assert d.decision == "review"
 
 
+def test_no_lists_in_force_is_never_clear(small: Checker) -> None:
+    d = small(tx("2005-01-01", party("Acme Widgets Incorporated"), destination="DE"))
+    assert d.lists == [] and d.decision == "review"
+    assert [r.rule_id for r in d.reasons] == ["no-lists-in-force"]
+
+
 def test_unlisted_party_is_clear(csl: Checker) -> None:
     d = csl(tx(CSL_DAY, party("Acme Widgets Incorporated", country="DE"), destination="DE"))
     assert d.decision == "clear" and d.reasons == [] and d.parties[0]["hits"] == []

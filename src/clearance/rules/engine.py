@@ -170,6 +170,12 @@ class _Check:
         items = [self._classify(i, item) for i, item in enumerate(self.tx.items)]
         self.subject = [i for i, a in enumerate(items) if a["subject_to_ear"]]
         self._destinations()
+        if not self.screener.versions:
+            self.reasons.append(Reason(
+                rule_id="no-lists-in-force", outcome="review",
+                citation="15 CFR part 732 Supp. No. 3; OFAC compliance framework (screening)",
+                summary=f"no list version is in force on {self.day} in this store: the parties "
+                        "could not be screened"))
         parties = [self._party(i, p) for i, p in enumerate(self.tx.parties)]
         self._fdp_questions(items)
         for q in self.questions:
