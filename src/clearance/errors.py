@@ -111,3 +111,11 @@ class NetworkError(ClearanceError):
 
     exit_code = 6
     http_status = 502
+
+
+class InputError(ClearanceError):
+    """An input document (e.g. a transaction to check) is malformed: bad JSON or YAML,
+    a missing or invalid field. ``element`` names the field, ``line`` its line."""
+
+    exit_code = 7
+    http_status = 422

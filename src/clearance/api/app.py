@@ -24,6 +24,7 @@ from clearance.api.holder import NotReady, ScreenerHolder, Updater
 from clearance.api.jobs import JobManager
 from clearance.api.limits import BodyLimitMiddleware
 from clearance.api.metrics import Metrics, MetricsMiddleware
+from clearance.api.routes_check import router as check_router
 from clearance.store import Store
 
 DESCRIPTION = """Restricted-party and export-control screening against the official lists,
@@ -62,6 +63,7 @@ def create_app(settings: ApiSettings | None = None, store: Store | None = None,
     app.add_exception_handler(NotReady, _not_ready)  # type: ignore[arg-type]
     for module in (routes_screening, routes_data, routes_jobs, routes_service):
         app.include_router(module.router)
+    app.include_router(check_router)
     _middleware(app, svc)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
