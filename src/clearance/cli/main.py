@@ -28,7 +28,10 @@ check.register(app)
 def main() -> None:
     """Entry point: run the app; turn every ClearanceError into one clear line and its exit code."""
     try:
-        app(standalone_mode=False)
+        # Without standalone mode click returns a command's exit code instead of exiting.
+        code = app(standalone_mode=False)
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except ClearanceError as exc:
         err_console.print(f"[bold red]error:[/] {exc.describe()}", highlight=False)
         sys.exit(exc.exit_code)

@@ -157,7 +157,7 @@ class _Check:
         self.notes: list[dict[str, Any]] = []
         self.questions: list[dict[str, Any]] = []
         cfg = rules.screening
-        self.threshold = float(cfg.get("match_threshold", 0.7))
+        self.threshold = float(cfg.get("match_threshold", 0.6))
         self.certain = float(cfg.get("certain", 0.9))
         self.limit = int(cfg.get("limit", 10))
         self.versions = {v.source: v for v in screener.versions}
