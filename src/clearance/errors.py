@@ -8,7 +8,8 @@
     │   ├── HostileInputError      XML with DTDs, entity expansion or external entities
     │   └── UnknownFormatError     no parser recognises the file
     ├── StoreError                 the list store refuses an operation
-    │   └── VersionOrderError      a publication older than the one in force
+    │   ├── VersionOrderError      a publication older than the one in force
+    │   └── TamperError            the audit chain does not verify (exit code 7)
     ├── NotFoundError              an entity, version or source does not exist
     └── NetworkError               an official publication could not be downloaded
 
@@ -111,3 +112,9 @@ class NetworkError(ClearanceError):
 
     exit_code = 6
     http_status = 502
+
+
+class TamperError(StoreError):
+    """The audit chain does not verify: a record was changed, deleted, inserted or reordered."""
+
+    exit_code = 7
