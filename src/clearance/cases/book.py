@@ -229,14 +229,14 @@ class CaseBook:
             if row is None:
                 raise NotFoundError(f"no case with id {case_id}")
             case = _case(row)
-            case.alerts = [{**dict(a), "lists": orjson.loads(a["lists"])} for a in conn.execute(
+            case.alerts = [{**_plain(a), "lists": orjson.loads(a["lists"])} for a in conn.execute(
                 sa.select(alert).where(alert.c.case_id == case_id).order_by(alert.c.id)
             ).mappings()]
             case.open_alerts = sum(a["state"] == "open" for a in case.alerts)
-            case.decisions = [dict(d) for d in conn.execute(
+            case.decisions = [_plain(d) for d in conn.execute(
                 sa.select(case_decision).where(case_decision.c.case_id == case_id)
                 .order_by(case_decision.c.id)).mappings()]
-            case.screenings = [dict(s) for s in conn.execute(
+            case.screenings = [_plain(s) for s in conn.execute(
                 sa.select(audit_record.c.seq, audit_record.c.recorded_at, audit_record.c.actor,
                           audit_record.c.channel, audit_record.c.kind)
                 .where(audit_record.c.subject == case.subject_key)
@@ -339,6 +339,11 @@ def _case(row: Any) -> Case:
     return Case(row["id"], row["subject_key"], row["subject_id"], row["subject_name"],
                 orjson.loads(row["subject"]), row["state"], row["pending_by"], row["created_at"],
                 row["updated_at"], int(row.get("open_alerts") or 0))
+
+
+def _plain(row: Any) -> dict[str, Any]:
+    """A row as a dict with plain ``str`` keys (SQLAlchemy's are a str subclass)."""
+    return {str(k): v for k, v in row.items()}
 
 
 def _now() -> str:

@@ -33,9 +33,9 @@ def verify(json: JsonOpt = False) -> None:
         print_json(report.to_dict())
     else:
         for line in report.lines():
-            console.print(line, highlight=False, soft_wrap=True)
+            console.print(line, highlight=False, markup=False, soft_wrap=True)
     if not report.ok:
-        raise typer.Exit(TamperError.exit_code)
+        raise TamperError(f"the audit chain does not verify: {len(report.problems)} problem(s)")
 
 
 @app.command("export")
