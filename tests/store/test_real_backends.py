@@ -1,0 +1,20 @@
+"""A real publication (OFAC SDN CSV of 2021-07-07) through the store on both databases."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from clearance.store import Store
+
+
+def test_sdn_2021_imports_and_reads_back(db_url: str, data_dir: Path) -> None:
+    store = Store.open(db_url)
+    result = store.import_path(data_dir / "ofac_sdn" / "2021-07-07", format="ofac_csv")
+    assert (result.source, result.entity_count, result.added) == ("us_ofac_sdn", 8976, 8976)
+    assert store.import_path(data_dir / "ofac_sdn" / "2021-07-07", format="ofac_csv").unchanged
+    kim = store.entity("us_ofac_sdn:20157")
+    assert kim.name == "KIM, Jong Un" and kim.birth_dates == ["1984-01-08"]
+    assert "SDN" in {lst.list for lst in kim.listings}
+    assert store.find_ids("jong un") == ["us_ofac_sdn:20157"]
+    assert sum(1 for _ in store.entities_as_of("2021-07-08")) == 8976
+    store.engine.dispose()
