@@ -65,7 +65,7 @@ def test_threads_share_one_trail(db_url: str) -> None:
 
 
 def test_processes_append_to_one_chain(db_url: str, tmp_path: Path) -> None:
-    store = Store.open(db_url)  # migrate once before the writers start
+    # The database is fresh: the writers also race to create the schema.
     env = {**os.environ, "CLEARANCE_AUDIT_KEY": KEY}
     names = [f"p{n}" for n in range(4)]
     procs = [subprocess.Popen([sys.executable, "-c", WRITER, db_url, name, "40", str(tmp_path)],
@@ -78,6 +78,7 @@ def test_processes_append_to_one_chain(db_url: str, tmp_path: Path) -> None:
     for p in procs:
         _, err = p.communicate(timeout=300)
         assert p.returncode == 0, err
+    store = Store.open(db_url)
     trail = AuditTrail(store.engine, settings=Settings(audit_key=KEY))
     _check(trail, Counter({f"p{n}": 40 for n in range(4)}))
     store.engine.dispose()

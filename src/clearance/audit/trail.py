@@ -205,11 +205,18 @@ class AuditTrail:
                "channel": channel[:40], "subject": subject[:255] if subject else None,
                "payload": canonical(payload).decode("utf-8"), "prev_hash": prev}
         digest = record_hash(row)
-        record_id = conn.execute(audit_record.insert().values(**row, hash=digest)
-                                 ).inserted_primary_key[0]
         key = self.key
-        conn.execute(audit_head.update().where(audit_head.c.id == 1).values(
-            hash=digest, key_id=key.key_id, mac=key.sign("head", seq, digest)))
+        insert = audit_record.insert().values(**row, hash=digest)
+        move = audit_head.update().where(audit_head.c.id == 1).values(
+            hash=digest, key_id=key.key_id, mac=key.sign("head", seq, digest))
+        if conn.dialect.name == "postgresql":
+            # One round trip: the INSERT runs as a data-modifying CTE of the head UPDATE.
+            ins = insert.returning(audit_record.c.id).cte("ins")
+            record_id = conn.execute(move.returning(
+                sa.select(ins.c.id).scalar_subquery())).scalar_one()
+        else:
+            record_id = conn.execute(insert).inserted_primary_key[0]
+            conn.execute(move)
         return AuditRecord(record_id, seq, kind, row["recorded_at"], row["actor"],
                            row["channel"], row["subject"], orjson.loads(row["payload"]), prev,
                            digest)
@@ -264,8 +271,9 @@ class AuditTrail:
             expected, prev = 1, GENESIS
             if first is not None and first > 1:
                 anchor = _anchor(conn, int(first), key, report)
-                if anchor is not None:
-                    expected, prev = int(first), anchor["last_hash"]
+                # Without a valid checkpoint the gap is reported once, here; the walk
+                # then starts at the first record left, whose predecessor is unknown.
+                expected, prev = int(first), anchor["last_hash"] if anchor else None
             last_hash = _walk(conn, report, expected, prev, key)
         if report.last_seq is None and report.head_seq > (report.anchor or {}).get("last_seq", 0):
             report.problems.append(Problem(
@@ -403,15 +411,25 @@ def _anchor(conn: Connection, first: int, key: AuditKey, report: VerifyReport
             return None
         report.anchor = body
         return body
-    report.problems.append(Problem(
-        "deleted", f"records with seq 1..{first - 1} are missing and no signed purge "
-                   "checkpoint accounts for them", seq=first))
+    rows = conn.execute(sa.select(audit_record.c.payload)
+                        .where(audit_record.c.kind == "purge")).scalars()
+    covered = max((orjson.loads(p).get("last_seq") or 0 for p in rows), default=0)
+    if covered:
+        what = f"seq {covered + 1}" if covered + 1 == first - 1 else \
+            f"seq {covered + 1}..{first - 1}"
+        message = (f"{what} missing: deleted after the purge checkpoint that covers seq "
+                   f"1..{covered}")
+    else:
+        message = (f"records with seq 1..{first - 1} are missing and no signed purge "
+                   "checkpoint accounts for them")
+    report.problems.append(Problem("deleted", message, seq=first))
     return None
 
 
-def _walk(conn: Connection, report: VerifyReport, expected: int, prev: str,
-          key: AuditKey) -> str:
+def _walk(conn: Connection, report: VerifyReport, expected: int, prev: str | None,
+          key: AuditKey) -> str | None:
     lookups = [0]
+    reordered: set[int] = set()
     before_prev: str | None = None
     prev_row: dict[str, Any] | None = None
     query = sa.select(audit_record).order_by(audit_record.c.seq)
@@ -429,8 +447,13 @@ def _walk(conn: Connection, report: VerifyReport, expected: int, prev: str,
             report.problems.append(Problem(
                 "deleted", f"{what} missing: record(s) deleted before this one", seq, rid))
         if record_hash(row) != row["hash"]:
-            report.problems.append(_content_problem(conn, row, lookups))
-        if row["prev_hash"] != prev and not gap:
+            problem = _content_problem(conn, row, lookups)
+            report.problems.append(problem)
+            if problem.kind == "reordered":
+                reordered.add(rid)
+        # A broken link next to a record already found renumbered says nothing new.
+        known = rid in reordered or (prev_row is not None and prev_row["id"] in reordered)
+        if prev is not None and row["prev_hash"] != prev and not gap and not known:
             report.problems.append(_link_problem(conn, row, prev_row, before_prev, lookups))
         if row["kind"] == "purge":
             _check_checkpoint(row, key, report)
@@ -496,16 +519,18 @@ def _check_checkpoint(row: dict[str, Any], key: AuditKey, report: VerifyReport) 
                                                      "valid", int(row["seq"]), row["id"]))
 
 
-def _check_tail(report: VerifyReport, last_hash: str) -> None:
+def _check_tail(report: VerifyReport, last_hash: str | None) -> None:
     last = report.last_seq or 0
     if report.head_seq == last and report.head_hash != last_hash:
         report.problems.append(Problem(
             "changed", "the last record's hash differs from the signed chain head: it was "
                        "altered or replaced", seq=last))
     if report.head_seq < last:
+        what = (f"seq {last}" if report.head_seq + 1 == last
+                else f"seq {report.head_seq + 1}..{last}")
         report.problems.append(Problem(
-            "inserted", f"records seq {report.head_seq + 1}..{last} lie beyond the signed chain "
-                        f"head (seq {report.head_seq}): appended outside clearance", seq=last))
+            "inserted", f"{what} lie(s) beyond the signed chain head (seq {report.head_seq}): "
+                        "appended outside clearance", seq=last))
     elif report.head_seq > last:
         what = (f"seq {last + 1}" if report.head_seq == last + 1
                 else f"seq {last + 1}..{report.head_seq}")

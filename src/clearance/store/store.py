@@ -15,7 +15,7 @@ import orjson
 from sqlalchemy import and_, create_engine, event, func, or_, select
 from sqlalchemy.engine import Connection, Engine
 
-from clearance.errors import NotFoundError
+from clearance.errors import NotFoundError, StoreError
 from clearance.model import Entity
 from clearance.model.dates import to_iso_day
 from clearance.settings import Settings, get_settings
@@ -85,8 +85,17 @@ class Store:
     def import_publication(self, pub: Publication,
                            progress: Callable[[int], None] | None = None) -> ImportResult:
         """Import one publication in one transaction: all of it or nothing."""
-        with self.engine.begin() as conn:
-            return import_publication(conn, pub, progress)
+        from sqlalchemy.exc import IntegrityError
+
+        try:
+            with self.engine.begin() as conn:
+                return import_publication(conn, pub, progress)
+        except IntegrityError as exc:
+            text = str(exc)
+            if "uq_list_version_source_seq" in text or "list_version.source" in text:
+                raise StoreError(f"another import of {pub.source} committed a version while "
+                                 "this one ran; nothing was written, try again") from None
+            raise
 
     def import_path(self, path: Path, format: str | None = None, source: str | None = None,
                     published: str | None = None) -> ImportResult:
