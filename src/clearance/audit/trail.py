@@ -451,10 +451,14 @@ def _walk(conn: Connection, report: VerifyReport, expected: int, prev: str | Non
             report.problems.append(problem)
             if problem.kind == "reordered":
                 reordered.add(rid)
-        # A broken link next to a record already found renumbered says nothing new.
-        known = rid in reordered or (prev_row is not None and prev_row["id"] in reordered)
-        if prev is not None and row["prev_hash"] != prev and not gap and not known:
-            report.problems.append(_link_problem(conn, row, prev_row, before_prev, lookups))
+        if prev is not None and row["prev_hash"] != prev and not gap:
+            link = _link_problem(conn, row, prev_row, before_prev, lookups)
+            # A broken link next to a record already found renumbered says nothing new,
+            # unless it shows the record before was slipped in (a forgery, well hashed).
+            prev_moved = prev_row is not None and prev_row["id"] in reordered
+            if (link.kind == "inserted" and not prev_moved) or not (
+                    rid in reordered or prev_moved):
+                report.problems.append(link)
         if row["kind"] == "purge":
             _check_checkpoint(row, key, report)
         before_prev, prev = prev, row["hash"]
