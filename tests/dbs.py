@@ -90,7 +90,7 @@ def pg_admin_url() -> str:
         if not url:
             url = _start_cluster()
         engine = sa.create_engine(url)
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 10
         while True:
             try:
                 with engine.connect() as conn:
