@@ -54,12 +54,25 @@ def test_threads_share_one_trail(db_url: str) -> None:
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
+    reports: list[list[str]] = []
+    done = threading.Event()
+
+    def check() -> None:  # verify runs while the writers write: it must never cry wolf
+        while not done.is_set():
+            report = trail.verify()
+            reports.append([] if report.ok else report.lines())
+
     threads = [threading.Thread(target=write, args=(f"t{n}",)) for n in range(8)]
+    checker = threading.Thread(target=check)
+    checker.start()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
+    done.set()
+    checker.join()
     assert not errors
+    assert reports and not [r for r in reports if r]
     _check(trail, Counter({f"t{n}": 30 for n in range(8)}))
     store.engine.dispose()
 

@@ -268,18 +268,35 @@ class AuditTrail:
             report.head_seq, report.head_hash = int(head["seq"]), head["hash"]
             _check_head_signature(report, head, key)
             first = conn.execute(sa.select(sa.func.min(audit_record.c.seq))).scalar()
-            expected, prev = 1, GENESIS
+            walk = _Walk(report, key, 1, GENESIS)
             if first is not None and first > 1:
                 anchor = _anchor(conn, int(first), key, report)
                 # Without a valid checkpoint the gap is reported once, here; the walk
                 # then starts at the first record left, whose predecessor is unknown.
-                expected, prev = int(first), anchor["last_hash"] if anchor else None
-            last_hash = _walk(conn, report, expected, prev, key)
+                walk.expected, walk.prev = int(first), anchor["last_hash"] if anchor else None
+            # The chain is checked up to the head as read before the walk; records appended
+            # meanwhile are left for the next run. A record beyond a head read *after* it
+            # was committed cannot come from clearance (head and record move together).
+            walk.run(conn, upto=report.head_seq)
+            beyond = conn.execute(sa.select(audit_record.c.seq, audit_record.c.id)
+                                  .where(audit_record.c.seq > report.head_seq)
+                                  .order_by(audit_record.c.seq)).all()
+            if beyond:
+                later = conn.execute(sa.select(audit_head.c.seq).where(audit_head.c.id == 1)
+                                     ).scalar() or 0
+                forged = [(int(seq), rid) for seq, rid in beyond if int(seq) > int(later)]
+                if forged:
+                    what = (f"seq {forged[0][0]}" if len(forged) == 1
+                            else f"seq {forged[0][0]}..{forged[-1][0]}")
+                    report.problems.append(Problem(
+                        "inserted", f"{what} lie(s) beyond the signed chain head (seq "
+                                    f"{later}): appended outside clearance", forged[0][0],
+                        forged[0][1]))
         if report.last_seq is None and report.head_seq > (report.anchor or {}).get("last_seq", 0):
             report.problems.append(Problem(
                 "deleted", f"the head says seq {report.head_seq} but no record is left"))
         elif report.last_seq is not None:
-            _check_tail(report, last_hash)
+            _check_tail(report, walk.prev)
         return report
 
     # -- retention -----------------------------------------------------------
@@ -426,45 +443,58 @@ def _anchor(conn: Connection, first: int, key: AuditKey, report: VerifyReport
     return None
 
 
-def _walk(conn: Connection, report: VerifyReport, expected: int, prev: str | None,
-          key: AuditKey) -> str | None:
-    lookups = [0]
-    reordered: set[int] = set()
+@dataclass
+class _Walk:
+    """The state of a walk along the chain, so that it can go on past where it stopped."""
+
+    report: VerifyReport
+    key: AuditKey
+    expected: int
+    prev: str | None
     before_prev: str | None = None
     prev_row: dict[str, Any] | None = None
-    query = sa.select(audit_record).order_by(audit_record.c.seq)
-    rows = conn.execution_options(stream_results=True, yield_per=1000).execute(query)
-    for mapping in rows.mappings():
-        row = dict(mapping)
+    reordered: set[int] = field(default_factory=set)
+    lookups: list[int] = field(default_factory=lambda: [0])
+
+    def run(self, conn: Connection, upto: int) -> None:
+        """Check every record up to seq ``upto``, in seq order (streamed)."""
+        query = (sa.select(audit_record).where(audit_record.c.seq <= upto)
+                 .order_by(audit_record.c.seq))
+        rows = conn.execution_options(stream_results=True, yield_per=1000).execute(query)
+        for mapping in rows.mappings():
+            self.check(conn, dict(mapping))
+
+    def check(self, conn: Connection, row: dict[str, Any]) -> None:
+        report, prev_row = self.report, self.prev_row
         seq, rid = int(row["seq"]), row["id"]
         report.checked += 1
         if report.first_seq is None:
             report.first_seq = seq
         report.last_seq = seq
-        gap = seq != expected
-        if seq > expected:
-            what = f"seq {expected}" if seq == expected + 1 else f"seq {expected}..{seq - 1}"
+        gap = seq != self.expected
+        if seq > self.expected:
+            what = (f"seq {self.expected}" if seq == self.expected + 1
+                    else f"seq {self.expected}..{seq - 1}")
             report.problems.append(Problem(
                 "deleted", f"{what} missing: record(s) deleted before this one", seq, rid))
         if record_hash(row) != row["hash"]:
-            problem = _content_problem(conn, row, lookups)
+            problem = _content_problem(conn, row, self.lookups)
             report.problems.append(problem)
             if problem.kind == "reordered":
-                reordered.add(rid)
-        if prev is not None and row["prev_hash"] != prev and not gap:
-            link = _link_problem(conn, row, prev_row, before_prev, lookups)
+                self.reordered.add(rid)
+        if self.prev is not None and row["prev_hash"] != self.prev and not gap:
+            link = _link_problem(conn, row, prev_row, self.before_prev, self.lookups)
             # A broken link next to a record already found renumbered says nothing new,
             # unless it shows the record before was slipped in (a forgery, well hashed).
-            prev_moved = prev_row is not None and prev_row["id"] in reordered
+            prev_moved = prev_row is not None and prev_row["id"] in self.reordered
             if (link.kind == "inserted" and not prev_moved) or not (
-                    rid in reordered or prev_moved):
+                    rid in self.reordered or prev_moved):
                 report.problems.append(link)
         if row["kind"] == "purge":
-            _check_checkpoint(row, key, report)
-        before_prev, prev = prev, row["hash"]
-        prev_row = row
-        expected = seq + 1
-    return prev
+            _check_checkpoint(row, self.key, report)
+        self.before_prev, self.prev = self.prev, row["hash"]
+        self.prev_row = row
+        self.expected = seq + 1
 
 
 def _content_problem(conn: Connection, row: dict[str, Any], lookups: list[int]) -> Problem:
@@ -529,12 +559,6 @@ def _check_tail(report: VerifyReport, last_hash: str | None) -> None:
         report.problems.append(Problem(
             "changed", "the last record's hash differs from the signed chain head: it was "
                        "altered or replaced", seq=last))
-    if report.head_seq < last:
-        what = (f"seq {last}" if report.head_seq + 1 == last
-                else f"seq {report.head_seq + 1}..{last}")
-        report.problems.append(Problem(
-            "inserted", f"{what} lie(s) beyond the signed chain head (seq {report.head_seq}): "
-                        "appended outside clearance", seq=last))
     elif report.head_seq > last:
         what = (f"seq {last + 1}" if report.head_seq == last + 1
                 else f"seq {last + 1}..{report.head_seq}")
