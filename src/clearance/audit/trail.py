@@ -296,7 +296,8 @@ class AuditTrail:
             report.problems.append(Problem(
                 "deleted", f"the head says seq {report.head_seq} but no record is left"))
         elif report.last_seq is not None:
-            _check_tail(report, walk.prev)
+            moved = walk.prev_row is not None and walk.prev_row["id"] in walk.reordered
+            _check_tail(report, walk.prev, explained=moved)
         return report
 
     # -- retention -----------------------------------------------------------
@@ -553,9 +554,9 @@ def _check_checkpoint(row: dict[str, Any], key: AuditKey, report: VerifyReport) 
                                                      "valid", int(row["seq"]), row["id"]))
 
 
-def _check_tail(report: VerifyReport, last_hash: str | None) -> None:
+def _check_tail(report: VerifyReport, last_hash: str | None, explained: bool) -> None:
     last = report.last_seq or 0
-    if report.head_seq == last and report.head_hash != last_hash:
+    if report.head_seq == last and report.head_hash != last_hash and not explained:
         report.problems.append(Problem(
             "changed", "the last record's hash differs from the signed chain head: it was "
                        "altered or replaced", seq=last))
