@@ -53,9 +53,17 @@ class Settings(BaseSettings):
     def resolved_database_url(self) -> str:
         """The database URL in force: the explicit one, else SQLite inside ``home``."""
         if self.database_url:
-            return self.database_url
+            return normalise_database_url(self.database_url)
         self.home.mkdir(parents=True, exist_ok=True)
         return f"sqlite:///{self.home / 'clearance.db'}"
+
+
+def normalise_database_url(url: str) -> str:
+    """PostgreSQL goes through psycopg 3, whatever driver the URL's scheme names or not."""
+    for scheme in ("postgresql://", "postgres://"):
+        if url.startswith(scheme):
+            return "postgresql+psycopg://" + url[len(scheme):]
+    return url
 
 
 def get_settings() -> Settings:

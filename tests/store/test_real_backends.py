@@ -18,3 +18,12 @@ def test_sdn_2021_imports_and_reads_back(db_url: str, data_dir: Path) -> None:
     assert store.find_ids("jong un") == ["us_ofac_sdn:20157"]
     assert sum(1 for _ in store.entities_as_of("2021-07-08")) == 8976
     store.engine.dispose()
+
+
+def test_plain_postgresql_urls_use_psycopg() -> None:
+    from clearance.settings import Settings
+
+    for given in ("postgresql://u:p@db:5432/clearance", "postgres://u:p@db:5432/clearance"):
+        assert Settings(database_url=given).resolved_database_url() == \
+            "postgresql+psycopg://u:p@db:5432/clearance"
+    assert Settings(database_url="sqlite:///x.db").resolved_database_url() == "sqlite:///x.db"

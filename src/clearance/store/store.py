@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection, Engine
 from clearance.errors import NotFoundError, StoreError
 from clearance.model import Entity
 from clearance.model.dates import to_iso_day
-from clearance.settings import Settings, get_settings
+from clearance.settings import Settings, get_settings, normalise_database_url
 from clearance.sources import read
 from clearance.sources.base import Publication
 from clearance.store import migrate
@@ -74,7 +74,8 @@ class Store:
     def open(cls, url: str | None = None, settings: Settings | None = None) -> Store:
         """Open (and migrate to the newest schema) the store at ``url`` or the configured one."""
         settings = settings or get_settings()
-        engine = create_engine(url or settings.resolved_database_url())
+        engine = create_engine(normalise_database_url(url) if url
+                               else settings.resolved_database_url())
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
         migrate.upgrade(engine)
