@@ -33,8 +33,8 @@ from clearance.api.models import (
     SearchResponse,
 )
 from clearance.api.problems import Problem
-from clearance.audit import record_results
-from clearance.audit.trail import result_ref, version_ref
+from clearance.audit import record_results, record_screened_batch
+from clearance.audit.trail import version_ref
 from clearance.matching import Query as MatchQuery
 from clearance.model import Entity
 from clearance.screening import Screener, ScreeningResult, yente
@@ -85,20 +85,10 @@ def screen_batch(body: BatchRequest, request: Request, _key: Screener_) -> Respo
     queries = [r.to_query() for r in body.records]
     screened = [(q, _screen(screener, q, body)) for q in queries]
     trail, cases = audit(svc)
-    threshold = _threshold(screener, body)
-    with trail.engine.begin() as conn:
-        alerts = {i: cases.ingest(q, found, conn=conn) for i, (q, found) in enumerate(screened)}
-        hits = [{"id": q.id, "query": q.to_dict(), "alerts": alerts[i],
-                 "results": [result_ref(r) for r in found if r.match]}
-                for i, (q, found) in enumerate(screened) if alerts[i]]
-        brief = [{"id": q.id, "query": q.to_dict(),
-                  "results": [{"entity_id": r.entity_id, "score": r.score, "match": r.match}
-                              for r in found]} for q, found in screened]
-        record = trail.record_batch(
-            channel="api", actor=actor(_key), versions=screener.versions, threshold=threshold,
-            as_of=screener.as_of, counts={"records": len(screened), "with_matches": len(hits)},
-            hits=hits, extra={**_context(_key, "/screen/batch", body), "records": brief},
-            conn=conn)
+    record = record_screened_batch(
+        trail, screened, threshold=_threshold(screener, body), versions=screener.versions,
+        as_of=screener.as_of, actor=actor(_key), channel="api", cases=cases,
+        extra=_context(_key, "/screen/batch", body))
     results = [{"id": q.id, "results": [r.to_dict() for r in found]} for q, found in screened]
     out = json_response({"as_of": screener.as_of, "versions": versions(screener),
                          "results": results, "audit_seq": record.seq})

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from clearance.audit.trail import AuditRecord, AuditTrail
+from clearance.audit.trail import AuditRecord, AuditTrail, result_ref
 from clearance.cases import CaseBook, subject_key
 from clearance.matching import Query
 
@@ -29,6 +29,36 @@ def record_results(trail: AuditTrail, query: Query, results: list[Any], *, thres
                                       versions=versions, threshold=threshold, results=results,
                                       as_of=as_of, subject=subject_key(query),
                                       alerts=alerts or None, extra=extra, conn=conn)
+
+
+def record_screened_batch(trail: AuditTrail, screened: list[tuple[Query, list[Any]]], *,
+                          threshold: float, versions: list[Any], as_of: str | None,
+                          actor: str | None, channel: str, cases: CaseBook | None = None,
+                          counts: dict[str, int] | None = None,
+                          extra: dict[str, Any] | None = None) -> AuditRecord:
+    """One record for a batch of screenings (an API batch, a file): alerts per record and
+    one ``batch`` audit record, in one transaction.
+
+    ``screened`` is ``[(query, results), ...]``. The record keeps every query with its
+    results in brief (entity, score, match) under ``records``, and in full (with the
+    explanations) for the records with a match under ``hits``. File runs add the file
+    names and digests through ``extra`` (or call ``AuditTrail.record_batch`` directly).
+    """
+    with trail.engine.begin() as conn:
+        hits, brief = [], []
+        for query, found in screened:
+            alerts = cases.ingest(query, found, conn=conn) if cases is not None else None
+            matches = [r for r in found if r.match]
+            if matches:
+                hits.append({"id": query.id, "query": query.to_dict(), "alerts": alerts or [],
+                             "results": [result_ref(r) for r in matches]})
+            brief.append({"id": query.id, "query": query.to_dict(),
+                          "results": [{"entity_id": r.entity_id, "score": r.score,
+                                       "match": r.match} for r in found]})
+        counts = {"records": len(screened), "with_matches": len(hits), **(counts or {})}
+        return trail.record_batch(channel=channel, actor=actor, versions=versions,
+                                  threshold=threshold, as_of=as_of, counts=counts, hits=hits,
+                                  extra={**(extra or {}), "records": brief}, conn=conn)
 
 
 def screen_recorded(screener: Any, query: Query | str, *, trail: AuditTrail,
