@@ -27,3 +27,24 @@ def test_plain_postgresql_urls_use_psycopg() -> None:
         assert Settings(database_url=given).resolved_database_url() == \
             "postgresql+psycopg://u:p@db:5432/clearance"
     assert Settings(database_url="sqlite:///x.db").resolved_database_url() == "sqlite:///x.db"
+
+
+def test_migrations_go_down_and_up_again(db_url: str) -> None:
+    import sqlalchemy as sa
+    from alembic import command
+
+    from clearance.store import migrate
+
+    store = Store.open(db_url)
+    engine = store.engine
+    assert migrate.current_revision(engine) == migrate.head_revision() == "0003"
+    assert {"audit_record", "audit_head", "alert_case", "alert", "case_decision"} <= set(
+        sa.inspect(engine).get_table_names())
+    command.downgrade(migrate.alembic_config(engine), "0002")
+    assert migrate.current_revision(engine) == "0002"
+    assert "audit_record" not in sa.inspect(engine).get_table_names()
+    migrate.upgrade(engine)
+    with engine.connect() as conn:
+        head = conn.execute(sa.text("SELECT seq, hash FROM audit_head")).all()
+    assert [(int(s), h) for s, h in head] == [(0, "0" * 64)]
+    engine.dispose()
