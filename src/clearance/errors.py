@@ -8,9 +8,11 @@
     │   ├── HostileInputError      XML with DTDs, entity expansion or external entities
     │   └── UnknownFormatError     no parser recognises the file
     ├── StoreError                 the list store refuses an operation
-    │   └── VersionOrderError      a publication older than the one in force
+    │   ├── VersionOrderError      a publication older than the one in force
+    │   └── TamperError            the audit chain does not verify (exit code 8)
     ├── NotFoundError              an entity, version or source does not exist
-    └── NetworkError               an official publication could not be downloaded
+    ├── NetworkError               an official publication could not be downloaded
+    └── InputError                 an input document (a transaction) is malformed (exit 7)
 
 Each error carries context (file, line, element) and the exit code the CLI
 uses, so that one handler in each interface turns it into a clear message.
@@ -119,3 +121,9 @@ class InputError(ClearanceError):
 
     exit_code = 7
     http_status = 422
+
+
+class TamperError(StoreError):
+    """The audit chain does not verify: a record was changed, deleted, inserted or reordered."""
+
+    exit_code = 8

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,8 +24,10 @@ def _write(folder: Path, published: str, entities: dict[str, str]) -> Path:
 
 
 @pytest.fixture()
-def store(tmp_path: Path) -> Store:
-    return Store.open(f"sqlite:///{tmp_path / 'store.db'}")
+def store(db_url: str) -> Iterator[Store]:
+    store = Store.open(db_url)
+    yield store
+    store.engine.dispose()
 
 
 def test_consecutive_versions_record_added_removed_changed(store: Store, tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,10 +14,11 @@ FIXTURE = Path(clearance.__file__).parent / "data" / "zte_history.yaml"
 
 
 @pytest.fixture()
-def store(tmp_path: Path) -> Store:
-    store = Store.open(f"sqlite:///{tmp_path / 'zte.db'}")
+def store(db_url: str) -> Iterator[Store]:
+    store = Store.open(db_url)
     store.import_path(FIXTURE, format="history_yaml")
-    return store
+    yield store
+    store.engine.dispose()
 
 
 def _on(store: Store, day: str) -> dict[str, list[str]]:

@@ -16,8 +16,11 @@ from clearance.api.jobs import JobManager
 from clearance.api.metrics import Metrics
 from clearance.api.models import Problem as ProblemModel
 from clearance.api.problems import Problem
+from clearance.audit import AuditTrail
+from clearance.cases import CaseBook
 from clearance.screening import Screener
 from clearance.store import Store
+from clearance.store.keys import ApiKey
 
 
 @dataclass
@@ -50,6 +53,20 @@ def current_screener(svc: Services, as_of: str | None = None) -> Screener:
     except NotReady:
         raise Problem(503, "the index is still loading; try again shortly",
                       headers={"Retry-After": "5"}) from None
+
+
+def audit(svc: Services) -> tuple[AuditTrail, CaseBook]:
+    """The app's audit trail and case book (made on first use, on the store's database)."""
+    found = svc.__dict__.get("_audit")
+    if found is None:
+        trail = AuditTrail(svc.store.engine, svc.settings)
+        found = svc.__dict__["_audit"] = (trail, CaseBook(svc.store.engine, svc.settings, trail))
+    return found  # type: ignore[no-any-return]
+
+
+def actor(key: ApiKey) -> str:
+    """Who screened, for the audit trail: the API key's name (else its id)."""
+    return key.name or f"key {key.id}"
 
 
 def versions(screener: Screener) -> list[dict[str, Any]]:

@@ -144,6 +144,10 @@ class ScreenResponse(BaseModel):
     as_of: str = Field(examples=["2021-07-07"])
     versions: list[VersionInfo]
     results: list[ScreenResult]
+    audit_seq: int | None = Field(None, description="The audit record of this screening.")
+    alerts: list[dict[str, Any]] = Field(
+        default_factory=list, description="The alerts raised: case, alert, status (new, "
+        "open, confirmed, or suppressed as a cleared false positive).")
 
 
 class BatchItem(BaseModel):
@@ -155,6 +159,7 @@ class BatchResponse(BaseModel):
     as_of: str
     versions: list[VersionInfo]
     results: list[BatchItem]
+    audit_seq: int | None = Field(None, description="The audit record of this batch.")
 
 
 # -- yente --------------------------------------------------------------------

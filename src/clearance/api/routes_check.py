@@ -17,6 +17,8 @@ from clearance.api.auth import require
 from clearance.api.deps import (
     AUTH_ERRORS,
     BODY_ERRORS,
+    actor,
+    audit,
     current_screener,
     json_response,
     problem_docs,
@@ -48,7 +50,8 @@ def check_transaction(
     day = (as_of or body.date).isoformat()
     screener = current_screener(svc, day)
     decision = check(body, store=svc.store, screener=screener, as_of=day,
-                     recorder=audit_recorder(svc.store))
+                     recorder=audit_recorder(svc.store, channel="api", actor=actor(_key),
+                                             trail=audit(svc)[0]))
     response = json_response(decision.to_dict())
     response.headers["X-Clearance-Decision"] = decision.decision
     return response

@@ -14,6 +14,8 @@ from clearance.api.auth import require
 from clearance.api.deps import (
     AUTH_ERRORS,
     BODY_ERRORS,
+    actor,
+    audit,
     current_screener,
     json_response,
     problem_docs,
@@ -31,9 +33,11 @@ from clearance.api.models import (
     SearchResponse,
 )
 from clearance.api.problems import Problem
+from clearance.audit import record_results, record_screened_batch
+from clearance.audit.trail import version_ref
 from clearance.matching import Query as MatchQuery
 from clearance.model import Entity
-from clearance.screening import Screener, yente
+from clearance.screening import Screener, ScreeningResult, yente
 from clearance.store.keys import ApiKey
 
 router = APIRouter()
@@ -55,9 +59,18 @@ def screen(body: ScreenRequest, request: Request, _key: Screener_) -> Response:
     svc = services(request)
     screener = current_screener(svc, _day(body.as_of))
     query = body.to_query()
-    return json_response({"query": query.to_dict(), "as_of": screener.as_of,
-                          "versions": versions(screener),
-                          "results": _screen(screener, query, body)})
+    results = _screen(screener, query, body)
+    trail, cases = audit(svc)
+    record = record_results(trail, query, results, threshold=_threshold(screener, body),
+                            versions=screener.versions, as_of=screener.as_of,
+                            actor=actor(_key), channel="api", cases=cases,
+                            extra=_context(_key, "/screen", body))
+    out = json_response({"query": query.to_dict(), "as_of": screener.as_of,
+                         "versions": versions(screener),
+                         "results": [r.to_dict() for r in results],
+                         "audit_seq": record.seq, "alerts": record.payload.get("alerts") or []})
+    out.headers["x-audit-seq"] = str(record.seq)
+    return out
 
 
 @router.post("/screen/batch", response_model=BatchResponse, tags=["Screening"],
@@ -69,10 +82,18 @@ def screen_batch(body: BatchRequest, request: Request, _key: Screener_) -> Respo
         raise Problem(422, f"at most {svc.settings.max_batch} records per batch; use POST /jobs "
                            "for files")
     screener = current_screener(svc, _day(body.as_of))
-    results = [{"id": r.id, "results": _screen(screener, r.to_query(), body)}
-               for r in body.records]
-    return json_response({"as_of": screener.as_of, "versions": versions(screener),
-                          "results": results})
+    queries = [r.to_query() for r in body.records]
+    screened = [(q, _screen(screener, q, body)) for q in queries]
+    trail, cases = audit(svc)
+    record = record_screened_batch(
+        trail, screened, threshold=_threshold(screener, body), versions=screener.versions,
+        as_of=screener.as_of, actor=actor(_key), channel="api", cases=cases,
+        extra=_context(_key, "/screen/batch", body))
+    results = [{"id": q.id, "results": [r.to_dict() for r in found]} for q, found in screened]
+    out = json_response({"as_of": screener.as_of, "versions": versions(screener),
+                         "results": results, "audit_seq": record.seq})
+    out.headers["x-audit-seq"] = str(record.seq)
+    return out
 
 
 @router.post("/match/{dataset}", response_model=EntityMatchResponse, tags=["yente"],
@@ -117,7 +138,20 @@ def match(
                                              min(cutoff, threshold), only)
         except ValueError as exc:
             raise Problem(400, f"Cannot parse example entity: {exc}") from None
+    trail, _cases = audit(svc)
+    record = trail.record("yente_match", {
+        "dataset": dataset, "algorithm": algorithm, "threshold": threshold, "cutoff": cutoff,
+        "limit": limit, "as_of": screener.as_of,
+        "versions": [version_ref(v) for v in screener.versions], "key_id": _key.id,
+        "queries": {k: q.model_dump(by_alias=True) for k, q in body.queries.items()},
+        "results": {k: [{"id": r.get("id"), "caption": r.get("caption"),
+                         "score": r.get("score"), "match": r.get("match"),
+                         "features": r.get("features"),
+                         "explanations": r.get("explanations")} for r in v["results"]]
+                    for k, v in responses.items()},
+    }, actor=actor(_key), channel="api")
     out = json_response({"responses": responses, "limit": limit})
+    out.headers["x-audit-seq"] = str(record.seq)
     out.headers["x-batch-size"] = str(len(responses))
     out.headers["x-algorithm"] = yente.ALGORITHM
     return out
@@ -142,8 +176,18 @@ def search(
     return json_response(yente.search(screener, q.strip(), limit, offset, schema, only))
 
 
+def _threshold(screener: Screener, options: ScreenOptions) -> float:
+    return float(options.threshold if options.threshold is not None
+                 else screener.config.threshold)
+
+
+def _context(key: ApiKey, endpoint: str, options: ScreenOptions) -> dict[str, Any]:
+    return {"endpoint": endpoint, "key_id": key.id, "limit": options.limit,
+            "lists": list(options.lists), "matches_only": options.matches_only}
+
+
 def _screen(screener: Screener, query: MatchQuery, options: ScreenOptions
-            ) -> list[dict[str, Any]]:
+            ) -> list[ScreeningResult]:
     """Screen, then keep the requested lists and (optionally) matches only."""
     wanted = {x.upper() for x in options.lists}
     fetch = options.limit * 5 if wanted else options.limit
@@ -152,7 +196,7 @@ def _screen(screener: Screener, query: MatchQuery, options: ScreenOptions
         results = [r for r in results if wanted.intersection(r.lists)]
     if options.matches_only:
         results = [r for r in results if r.match]
-    return [r.to_dict() for r in results[:options.limit]]
+    return results[:options.limit]
 
 
 def _day(value: object) -> str | None:

@@ -52,7 +52,7 @@ def check_cmd(
     store = Store.open()
     ruleset = RuleSet.load(rules) if rules else None
     decision = check(transaction, store=store, rules=ruleset, as_of=as_of,
-                     recorder=audit_recorder(store))
+                     recorder=audit_recorder(store, channel="cli"))
     if json:
         print_json(decision.to_dict())
     else:

@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from clearance.cli import check, keys, lists, screen, serve
+from clearance.cli import audit, cases, check, db, keys, lists, screen, serve
 from clearance.cli.render import err_console
 from clearance.errors import ClearanceError
 
@@ -23,6 +23,9 @@ app.command("match-pairs")(screen.match_pairs_cmd)
 app.add_typer(keys.app, name="keys")
 app.command("serve")(serve.serve)
 check.register(app)
+app.add_typer(audit.app, name="audit")
+app.add_typer(cases.app, name="cases")
+app.add_typer(db.app, name="db")
 
 
 def main() -> None:

@@ -8,6 +8,8 @@ from typing import Annotated
 
 import typer
 
+from clearance.audit import AuditTrail, screen_recorded
+from clearance.cases import CaseBook
 from clearance.cli.render import console, err_console, print_json, print_table
 from clearance.matching import Query
 from clearance.screening import Screener
@@ -40,14 +42,20 @@ def screen(
     """Screen one party against the lists and print the ranked results."""
     query = Query(name=name, schema=schema, birth_date=birth_date, countries=country or [],
                   identifiers=id or [], address=address)
-    screener = Screener.from_store(Store.open(), as_of=as_of)
-    results = screener.screen(query, threshold=threshold, limit=limit)
+    store = Store.open()
+    screener = Screener.from_store(store, as_of=as_of)
+    trail = AuditTrail(store.engine)
+    results, record = screen_recorded(screener, query, trail=trail,
+                                      cases=CaseBook(store.engine, trail=trail), channel="cli",
+                                      threshold=threshold, limit=limit)
+    alerts = record.payload.get("alerts") or []
     if not all_:
         results = [r for r in results if r.match]
     if json:
         print_json({"query": query.to_dict(), "as_of": screener.as_of,
                     "versions": [v.to_dict() for v in screener.versions],
-                    "results": [r.to_dict() for r in results]})
+                    "results": [r.to_dict() for r in results],
+                    "audit_seq": record.seq, "alerts": alerts})
         return
     print_table(f"Screening {name!r} as of {screener.as_of} ({len(screener)} entities)",
                 ["score", "match", "name", "matched name", "lists", "entity", "why"],
@@ -60,6 +68,10 @@ def screen(
             console.print(f"note: {r.entity.name}: {note.list} {note.status} - {note.note or ''}")
     if not results:
         console.print("No match at or above the threshold.")
+    for alert in alerts:
+        console.print(f"alert {alert['alert_id']} on case {alert['case_id']}: {alert['status']}"
+                      f" ({alert['entity_id']})", highlight=False)
+    err_console.print(f"recorded as audit seq {record.seq}", highlight=False)
 
 
 def screen_file_cmd(

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from clearance.audit import AuditTrail
 from clearance.errors import ConfigError
 from clearance.matching import Query
 from clearance.model import Entity, Listing
@@ -45,13 +46,20 @@ EXIT_CODES = {"clear": 0, "review": 10, "license_required": 20, "prohibited": 30
 Recorder = Callable[[dict[str, Any]], None]
 
 
-def audit_recorder(store: Store | None) -> Recorder | None:
-    """HOOK for the audit trail: the recorder the CLI and the HTTP API pass to :func:`check`.
+def audit_recorder(store: Store | None, *, channel: str = "python", actor: str | None = None,
+                   trail: AuditTrail | None = None) -> Recorder | None:
+    """The recorder the CLI and the HTTP API pass to :func:`check`: each decision becomes an
+    ``export_check`` record of the audit trail, in the store's database."""
+    if store is None and trail is None:
+        return None
+    chain = trail or AuditTrail(store.engine)  # type: ignore[union-attr]
 
-    Returns None until the audit trail exists; it will return a callable that
-    stores the full decision dict (``Decision.to_dict()``) for ``store``.
-    """
-    return None
+    def record(decision: dict[str, Any]) -> None:
+        subject = (decision.get("transaction") or {}).get("id")
+        chain.record("export_check", decision, actor=actor, channel=channel,
+                     subject=str(subject) if subject else None)
+
+    return record
 
 
 def severity(outcome: str) -> int:

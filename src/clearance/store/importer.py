@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import orjson
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import Insert, Table, and_, insert, select, update
 from sqlalchemy.engine import Connection
 
 from clearance.errors import FormatError, VersionOrderError
@@ -153,13 +153,27 @@ def _load(conn: Connection, content_hash: str) -> Entity:
     return Entity.from_json(data.scalar_one())
 
 
+def _insert_ignore(conn: Connection, table: Table, key: str) -> Insert:
+    """INSERT that skips rows whose ``key`` exists (a concurrent import may add the same
+    content between our check and our insert): ON CONFLICT DO NOTHING on both databases."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table).on_conflict_do_nothing(index_elements=[key])
+    if conn.dialect.name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        return sqlite_insert(table).on_conflict_do_nothing(index_elements=[key])
+    return insert(table)
+
+
 def _flush(conn: Connection, pending: _Pending) -> None:
     if pending.blobs:
         known = set(conn.execute(select(entity_blob.c.hash).where(
             entity_blob.c.hash.in_(list(pending.blobs)))).scalars())
         rows = [{"hash": h, "data": d} for h, d in pending.blobs.items() if h not in known]
         if rows:
-            conn.execute(insert(entity_blob), rows)
+            conn.execute(_insert_ignore(conn, entity_blob, "hash"), rows)
     if pending.spans:
         conn.execute(insert(entity_span), pending.spans)
     if pending.events:

@@ -15,10 +15,10 @@ import orjson
 from sqlalchemy import and_, create_engine, event, func, or_, select
 from sqlalchemy.engine import Connection, Engine
 
-from clearance.errors import NotFoundError
+from clearance.errors import NotFoundError, StoreError
 from clearance.model import Entity
 from clearance.model.dates import to_iso_day
-from clearance.settings import Settings, get_settings
+from clearance.settings import Settings, get_settings, normalise_database_url
 from clearance.sources import read
 from clearance.sources.base import Publication
 from clearance.store import migrate
@@ -74,7 +74,8 @@ class Store:
     def open(cls, url: str | None = None, settings: Settings | None = None) -> Store:
         """Open (and migrate to the newest schema) the store at ``url`` or the configured one."""
         settings = settings or get_settings()
-        engine = create_engine(url or settings.resolved_database_url())
+        engine = create_engine(normalise_database_url(url) if url
+                               else settings.resolved_database_url())
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
         migrate.upgrade(engine)
@@ -85,8 +86,17 @@ class Store:
     def import_publication(self, pub: Publication,
                            progress: Callable[[int], None] | None = None) -> ImportResult:
         """Import one publication in one transaction: all of it or nothing."""
-        with self.engine.begin() as conn:
-            return import_publication(conn, pub, progress)
+        from sqlalchemy.exc import IntegrityError
+
+        try:
+            with self.engine.begin() as conn:
+                return import_publication(conn, pub, progress)
+        except IntegrityError as exc:
+            text = str(exc)
+            if "uq_list_version_source_seq" in text or "list_version.source" in text:
+                raise StoreError(f"another import of {pub.source} committed a version while "
+                                 "this one ran; nothing was written, try again") from None
+            raise
 
     def import_path(self, path: Path, format: str | None = None, source: str | None = None,
                     published: str | None = None) -> ImportResult:
@@ -260,6 +270,7 @@ def _sqlite_pragmas(dbapi_conn: object, _record: object) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=60000")  # concurrent writers queue instead of failing
     cursor.close()
 
 

@@ -1,0 +1,118 @@
+"""Screening with its record: the one call the interfaces (and the Python API) go through.
+
+>>> screener = open_screener(Store.open(), actor="alice")      # the Python API
+>>> screener.screen(Query("ZTE Corporation"))                  # screened, recorded, alerted
+
+A screening's matches become alerts on its case and its audit record is
+appended in the same transaction (the chain head is locked last, so the lock
+is held only for the final INSERT), so a screening is never recorded without
+its alerts nor the reverse.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from clearance.audit.trail import AuditRecord, AuditTrail, result_ref
+from clearance.cases import CaseBook, subject_key
+from clearance.matching import Query
+
+
+def record_results(trail: AuditTrail, query: Query, results: list[Any], *, threshold: float,
+                   versions: list[Any], as_of: str | None, actor: str | None, channel: str,
+                   cases: CaseBook | None = None, extra: dict[str, Any] | None = None
+                   ) -> AuditRecord:
+    """Alerts for the matches (if ``cases``) and the audit record, in one transaction."""
+    with trail.engine.begin() as conn:
+        alerts = cases.ingest(query, results, conn=conn) if cases is not None else None
+        return trail.record_screening(channel=channel, actor=actor, query=query,
+                                      versions=versions, threshold=threshold, results=results,
+                                      as_of=as_of, subject=subject_key(query),
+                                      alerts=alerts or None, extra=extra, conn=conn)
+
+
+def record_screened_batch(trail: AuditTrail, screened: list[tuple[Query, list[Any]]], *,
+                          threshold: float, versions: list[Any], as_of: str | None,
+                          actor: str | None, channel: str, cases: CaseBook | None = None,
+                          counts: dict[str, int] | None = None,
+                          extra: dict[str, Any] | None = None) -> AuditRecord:
+    """One record for a batch of screenings (an API batch, a file): alerts per record and
+    one ``batch`` audit record, in one transaction.
+
+    ``screened`` is ``[(query, results), ...]``. The record keeps every query with its
+    results in brief (entity, score, match) under ``records``, and in full (with the
+    explanations) for the records with a match under ``hits``. File runs add the file
+    names and digests through ``extra`` (or call ``AuditTrail.record_batch`` directly).
+    """
+    with trail.engine.begin() as conn:
+        hits, brief = [], []
+        for query, found in screened:
+            alerts = cases.ingest(query, found, conn=conn) if cases is not None else None
+            matches = [r for r in found if r.match]
+            if matches:
+                hits.append({"id": query.id, "query": query.to_dict(), "alerts": alerts or [],
+                             "results": [result_ref(r) for r in matches]})
+            brief.append({"id": query.id, "query": query.to_dict(),
+                          "results": [{"entity_id": r.entity_id, "score": r.score,
+                                       "match": r.match} for r in found]})
+        counts = {"records": len(screened), "with_matches": len(hits), **(counts or {})}
+        return trail.record_batch(channel=channel, actor=actor, versions=versions,
+                                  threshold=threshold, as_of=as_of, counts=counts, hits=hits,
+                                  extra={**(extra or {}), "records": brief}, conn=conn)
+
+
+def screen_recorded(screener: Any, query: Query | str, *, trail: AuditTrail,
+                    cases: CaseBook | None = None, actor: str | None = None,
+                    channel: str = "python", threshold: float | None = None, limit: int = 10
+                    ) -> tuple[list[Any], AuditRecord]:
+    """Screen ``query`` with ``screener`` and record it; returns (results, record)."""
+    if isinstance(query, str):
+        query = Query(query)
+    results = screener.screen(query, threshold=threshold, limit=limit)
+    record = record_results(
+        trail, query, results, threshold=effective_threshold(screener, threshold),
+        versions=screener.versions, as_of=screener.as_of, actor=actor, channel=channel,
+        cases=cases, extra={"limit": limit})
+    return results, record
+
+
+def effective_threshold(screener: Any, threshold: float | None) -> float:
+    return float(threshold if threshold is not None else screener.config.threshold)
+
+
+class AuditedScreener:
+    """A :class:`~clearance.screening.Screener` whose every ``screen()`` is recorded."""
+
+    def __init__(self, screener: Any, trail: AuditTrail, cases: CaseBook | None = None,
+                 actor: str | None = None, channel: str = "python") -> None:
+        self.screener = screener
+        self.trail = trail
+        self.cases = cases
+        self.actor = actor
+        self.channel = channel
+        self.last_record: AuditRecord | None = None
+
+    def screen(self, query: Query | str, threshold: float | None = None, limit: int = 10
+               ) -> list[Any]:
+        results, self.last_record = screen_recorded(
+            self.screener, query, trail=self.trail, cases=self.cases, actor=self.actor,
+            channel=self.channel, threshold=threshold, limit=limit)
+        return results
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.screener, name)
+
+    def __len__(self) -> int:
+        return len(self.screener)
+
+
+def open_screener(store: Any, as_of: str | None = None, actor: str | None = None,
+                  sources: list[str] | None = None, alerts: bool = True,
+                  channel: str = "python") -> AuditedScreener:
+    """The Python API's screener: the lists in force on ``as_of``, every screening recorded."""
+    from clearance.screening import Screener
+
+    trail = AuditTrail(store.engine)
+    cases = CaseBook(store.engine, trail=trail) if alerts else None
+    return AuditedScreener(Screener.from_store(store, as_of=as_of, sources=sources), trail,
+                           cases, actor, channel)
