@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from clearance.audit import AuditKey, AuditTrail, record_hash
 from clearance.audit.schema import audit_head, audit_record
-from clearance.errors import TamperError
+from clearance.errors import ConfigError, TamperError
 from clearance.settings import Settings
 from clearance.store import Store
 
@@ -141,11 +141,14 @@ def test_swapped_sequence_numbers_are_found(trail: AuditTrail) -> None:
     assert {p.kind for p in problems} == {"reordered"}
 
 
-def test_wrong_key_is_reported(trail: AuditTrail) -> None:
+def test_wrong_key_is_reported_and_refused(trail: AuditTrail) -> None:
     other = AuditTrail(trail.engine, key=AuditKey(b"x" * 64, "other"))
     problems = other.verify().problems
     assert [p.kind for p in problems] == ["key"]
     assert "signed with key id" in problems[0].message
+    with pytest.raises(ConfigError, match="every writer must share the key"):
+        other.record("test", {"n": 11})
+    assert trail.count() == 10 and trail.verify().ok
 
 
 def test_purge_keeps_the_rest_verifiable(trail: AuditTrail) -> None:

@@ -196,7 +196,7 @@ class AuditTrail:
         if conn is None:
             with self.engine.begin() as own:
                 return self._append(kind, payload, actor, channel, subject, own)
-        seq, prev = _lock_head(conn)
+        seq, prev = _lock_head(conn, self.key)
         return self._write(conn, seq, prev, kind, payload, actor, channel, subject)
 
     def _write(self, conn: Connection, seq: int, prev: str, kind: str, payload: dict[str, Any],
@@ -321,7 +321,7 @@ class AuditTrail:
                                   "evidence: " + "; ".join(p.describe()
                                                            for p in report.problems[:5]))
         with self.engine.begin() as conn:
-            seq, prev = _lock_head(conn)
+            seq, prev = _lock_head(conn, self.key)
             first = conn.execute(sa.select(sa.func.min(audit_record.c.seq))).scalar()
             keep = conn.execute(sa.select(sa.func.min(audit_record.c.seq))
                                 .where(audit_record.c.recorded_at >= cutoff)).scalar()
@@ -375,13 +375,23 @@ def result_ref(result: Any) -> dict[str, Any]:
     return {k: data[k] for k in keep if k in data}
 
 
-def _lock_head(conn: Connection) -> tuple[int, str]:
-    """Take the chain head (row lock / write lock) and reserve the next seq."""
+def _lock_head(conn: Connection, key: AuditKey) -> tuple[int, str]:
+    """Take the chain head (row lock / write lock) and reserve the next seq.
+
+    A writer whose key is not the one that signed the head refuses to append (fail
+    closed): two keys on one chain would leave a head nobody can fully verify.
+    """
     row = conn.execute(audit_head.update().where(audit_head.c.id == 1)
                        .values(seq=audit_head.c.seq + 1)
-                       .returning(audit_head.c.seq, audit_head.c.hash)).first()
+                       .returning(audit_head.c.seq, audit_head.c.hash, audit_head.c.key_id)
+                       ).first()
     if row is None:
         raise TamperError("the audit chain-head row is missing; run `clearance audit verify`")
+    if row[2] is not None and row[2] != key.key_id:
+        raise ConfigError(
+            f"the audit chain is signed with key id {row[2]} but this process's audit key "
+            f"({key.origin}) has id {key.key_id}: every writer must share the key "
+            "(CLEARANCE_AUDIT_KEY or CLEARANCE_AUDIT_KEY_FILE)")
     return int(row[0]), str(row[1])
 
 
