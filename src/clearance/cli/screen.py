@@ -99,6 +99,8 @@ def screen_file_cmd(
                                                 "core).")] = None,
     chunk_size: Annotated[int, typer.Option(help="Records per chunk sent to a worker.")]
     = 500,
+    commit_every: Annotated[float, typer.Option(hidden=True, help="Seconds between "
+                                                "commits of the output and journal.")] = 1.0,
     resume: Annotated[bool, typer.Option("--resume", help="Continue an interrupted run "
                                          "from its journal (OUTPUT.journal).")] = False,
     progress: Annotated[bool | None, typer.Option("--progress/--no-progress", help="Progress "
@@ -120,7 +122,8 @@ def screen_file_cmd(
     screener = Screener.from_store(Store.open(), as_of=as_of)
     options = BatchOptions(
         threshold=threshold, limit=limit, all_records=all_, workers=workers,
-        chunk_size=chunk_size, input_format=input_format, output_format=fmt, sheet=sheet,
+        chunk_size=chunk_size, commit_seconds=commit_every, input_format=input_format,
+        output_format=fmt, sheet=sheet,
         columns={"name": name_col, "id": id_col, "schema": schema_col, "dob": dob_col,
                  "country": country_col, "id_number": id_number_col,
                  "address": address_col})

@@ -159,11 +159,12 @@ def _hit_row(line: int, record_id: str, name: str, result: ScreeningResult, rank
     return {
         "line": line, "record_id": record_id, "name": name, "status": "hit" if hits else "clear",
         "hits": hits, "rank": rank, "entity_id": entity.id, "entity_name": entity.name,
-        "matched_name": result.explanation.get("name", {}).get("matched"),
+        "matched_name": result.explanation.get("name", {}).get("matched") or None,
         "entity_schema": entity.schema, "source": entity.source,
-        "lists": ";".join(result.lists), "programs": ";".join(entity.programs),
+        "lists": ";".join(result.lists) or None, "programs": ";".join(entity.programs) or None,
         "score": round(result.score, 4), "restricted": result.restricted,
-        "reasons": _reasons(result.explanation), "hit_ids": hit_ids, "error": None,
+        "reasons": _reasons(result.explanation) or None, "hit_ids": hit_ids or None,
+        "error": None,
     }
 
 
@@ -344,25 +345,31 @@ def screen_batch(
     chunks = _chunks(reader, start, options.chunk_size)
     last_commit = time.monotonic()
     position = start
-    for result, chunk in _run(screener, chunks, settings, workers):
-        rows, errors, chunk_counts = result
-        writer.write(rows)
-        for line, message in errors:
-            if on_error is not None:
-                on_error(line, message)
-        if errors_out is not None and errors:
-            errors_out.write([{"line": line, "error": message} for line, message in errors])
-        for key, value in chunk_counts.items():
-            counts[key] += value
-        position = chunk.end
-        if time.monotonic() - last_commit >= options.commit_seconds:
-            commit(position)
-            last_commit = time.monotonic()
-        if on_progress is not None:
-            done = position.rows if unit == "rows" else (position.offset or 0)
-            on_progress(Progress(done, total, unit, counts["records"], counts["hits"],
-                                 counts["errors"]))
-    commit(position)
+    try:
+        for result, chunk in _run(screener, chunks, settings, workers):
+            rows, errors, chunk_counts = result
+            writer.write(rows)
+            for line, message in errors:
+                if on_error is not None:
+                    on_error(line, message)
+            if errors_out is not None and errors:
+                errors_out.write([{"line": line, "error": message} for line, message in errors])
+            for key, value in chunk_counts.items():
+                counts[key] += value
+            position = chunk.end
+            if time.monotonic() - last_commit >= options.commit_seconds:
+                commit(position)
+                last_commit = time.monotonic()
+            if on_progress is not None:
+                done = position.rows if unit == "rows" else (position.offset or 0)
+                on_progress(Progress(done, total, unit, counts["records"], counts["hits"],
+                                     counts["errors"]))
+        commit(position)
+    except BaseException:
+        writer.abort()
+        if errors_out is not None:
+            errors_out.abort()
+        raise
     writer.close()
     if errors_out is not None:
         errors_out.close()

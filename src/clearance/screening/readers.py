@@ -212,8 +212,8 @@ def detect_columns(headers: list[str], explicit: dict[str, str | None] | None = 
             chosen[fld] = tuple(cols) if fld == "country" else cols[0]
             continue
         found = [folded[s] for s in SYNONYMS[fld] if s in folded]
-        if fld == "country":
-            chosen[fld] = tuple(dict.fromkeys(found))
+        if fld == "country":  # every country column, in the file's order
+            chosen[fld] = tuple(h for h in dict.fromkeys(headers) if h in found)
         elif found:
             chosen[fld] = found[0]
     # One column serves one field: a column taken explicitly or for the name is not
@@ -322,7 +322,7 @@ class RecordReader:
             first = next(ws.iter_rows(max_row=1, values_only=True), None)
             if not first:
                 raise FormatError("the sheet is empty", path=self.path, line=1)
-            return [_text(v) for v in first]
+            return _sheet_header(first)
         finally:
             wb.close()
 
@@ -507,7 +507,7 @@ class RecordReader:
             first = next(rows, None)
             if not first:
                 return
-            header = [_text(v) for v in first]
+            header = _sheet_header(first)
             width = len(header)
             for number, values in enumerate(rows, 2):
                 if number - 1 <= start.rows:
@@ -525,6 +525,14 @@ class RecordReader:
                 yield Row(number, dict(zip(header, cells[:width], strict=True)), None, None)
         finally:
             wb.close()
+
+
+def _sheet_header(cells: tuple[Any, ...]) -> list[str]:
+    """A sheet's header row, less the empty cells at its end (read-only sheets pad rows)."""
+    header = [_text(v) for v in cells]
+    while header and not header[-1]:
+        header.pop()
+    return header
 
 
 def _parse_header(first: bytes, fmt: str, path: Path) -> list[str]:

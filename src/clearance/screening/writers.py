@@ -47,7 +47,9 @@ def arrow_schema():  # type: ignore[no-untyped-def]
     """The output columns as a pyarrow schema."""
     import pyarrow as pa
 
-    return pa.schema([(name, getattr(pa, kind)()) for name, kind in COLUMNS])
+    types = {"int64": pa.int64(), "int32": pa.int32(), "string": pa.string(),
+             "double": pa.float64(), "bool": pa.bool_()}
+    return pa.schema([(name, types[kind]) for name, kind in COLUMNS])
 
 
 def spark_ddl() -> str:
@@ -87,6 +89,9 @@ class Writer:
 
     def close(self) -> None:
         raise NotImplementedError
+
+    def abort(self) -> None:
+        """Release the file without finishing it (the run was interrupted)."""
 
 
 class _TextWriter(Writer):
@@ -142,6 +147,10 @@ class _TextWriter(Writer):
 
     def close(self) -> None:
         self.commit()
+        if self._own:
+            self.fh.close()
+
+    def abort(self) -> None:
         if self._own:
             self.fh.close()
 
