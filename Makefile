@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 export CLEARANCE_TEST_DATA ?= $(abspath ../shared/data/lists)
 
-.PHONY: demo test lint install install-dev bench-ingest bench-quality bench-speed bench-api clean
+.PHONY: demo test lint install install-dev bench-ingest bench-quality bench-speed bench-api bench-batch clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,9 @@ bench-speed: $(STAMP)
 
 bench-api: $(STAMP)
 	$(BIN)/python benchmarks/bench_api.py $(BENCH_API_ARGS)
+
+bench-batch: $(STAMP)
+	$(BIN)/python benchmarks/bench_batch.py $(BENCH_BATCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .ruff_cache
