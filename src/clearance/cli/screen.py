@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 from typing import Annotated
 
@@ -177,16 +176,14 @@ class _ProgressBar:
                 TextColumn("[bold]{task.description}"), BarColumn(), TaskProgressColumn(),
                 TextColumn("{task.fields[records]:,} records, {task.fields[rate]:,.0f}/s, "
                            "{task.fields[hits]:,} hits"),
-                TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(),
-                console=err_console, transient=False)
+                TextColumn("elapsed"), TimeElapsedColumn(), TextColumn("left"),
+                TimeRemainingColumn(), console=err_console, transient=False)
             self.progress.start()
             self.task = self.progress.add_task(self.label, total=report.total or None,
                                                records=0, rate=0.0, hits=0)
-            self.started = time.monotonic()
-            self.first = report.records
-        elapsed = max(time.monotonic() - self.started, 1e-6)
+        rate = report.screened / report.seconds if report.seconds > 0 else 0.0
         self.progress.update(self.task, completed=report.done, records=report.records,
-                             hits=report.hits, rate=(report.records - self.first) / elapsed)
+                             hits=report.hits, rate=rate)
 
     def stop(self) -> None:
         if self.progress is not None:

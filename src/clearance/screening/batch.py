@@ -85,6 +85,10 @@ class Progress:
     records: int
     hits: int
     errors: int
+    seconds: float = 0.0
+    """Seconds since this run started screening (a resumed run counts from its restart)."""
+    screened: int = 0
+    """Records screened by this run (less those a resumed run found done)."""
 
 
 # -- screening one chunk (in a worker, or in process) --------------------------------------
@@ -345,6 +349,7 @@ def screen_batch(
     chunks = _chunks(reader, start, options.chunk_size)
     last_commit = time.monotonic()
     position = start
+    loop_start, records_before = time.monotonic(), counts["records"]
     try:
         for result, chunk in _run(screener, chunks, settings, workers):
             rows, errors, chunk_counts = result
@@ -363,7 +368,8 @@ def screen_batch(
             if on_progress is not None:
                 done = position.rows if unit == "rows" else (position.offset or 0)
                 on_progress(Progress(done, total, unit, counts["records"], counts["hits"],
-                                     counts["errors"]))
+                                     counts["errors"], time.monotonic() - loop_start,
+                                     counts["records"] - records_before))
         commit(position)
     except BaseException:
         writer.abort()
