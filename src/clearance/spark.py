@@ -131,7 +131,8 @@ def screen_dataset(spark: SparkSession, input_path: str, output: str, screener: 
     # Row numbers as local screening reports them: the file line for CSV (header on line
     # 1, when no record spans lines), the 1-based row for Parquet.
     first_line = 2 if fmt in ("csv", "tsv") else 1
-    df = df.select(*colmap.columns(), *([_CORRUPT] if has_corrupt else []))
+    df = df.select(*[F.col(f"`{c}`") for c in colmap.columns()],
+                   *([_CORRUPT] if has_corrupt else []))
     df, offsets, total = _number_rows(df)
     if partitions:
         df = df.repartition(partitions)

@@ -119,6 +119,9 @@ class _TextWriter(Writer):
     def restore(self, state: dict[str, Any]) -> None:
         size = int(state.get("size", 0))
         self.fh.flush()
+        if self._tell() < size:
+            raise ConfigError(f"cannot resume: {self.path} is shorter than the journal "
+                              f"records ({self._tell()} < {size} bytes); start again")
         self.fh.truncate(size)
         self.fh.seek(size)
         self._started = size > 0
@@ -200,6 +203,11 @@ class ParquetWriter(Writer):
 
     def restore(self, state: dict[str, Any]) -> None:
         self.committed = int(state.get("parts", 0))
+        missing = [n for n in range(self.committed)
+                   if not (self.parts / f"part-{n:06d}.parquet").exists()]
+        if missing:
+            raise ConfigError(f"cannot resume: {len(missing)} committed part file(s) of "
+                              f"{self.path} are missing from {self.parts}; start again")
         for part in self.parts.glob("part-*"):
             number = int(part.name.split("-")[1].split(".")[0])
             if number >= self.committed or not part.name.endswith(".parquet"):
