@@ -140,6 +140,14 @@ def screen_file_cmd(
     try:
         summary = screen_batch(screener, file, output, options, resume=resume,
                                on_progress=bar.update if bar else None, on_error=on_error)
+    except KeyboardInterrupt:
+        if bar is not None:
+            bar.stop()
+            bar = None
+        if output is not None and read_journal(output) is not None:
+            err_console.print(f"interrupted: what was committed is kept in {output}; run the "
+                              "same command with --resume to go on", highlight=False)
+        raise typer.Abort() from None  # exit code 130
     finally:
         if bar is not None:
             bar.stop()
