@@ -248,7 +248,7 @@ def test_cli_maps_columns_and_reports_malformed_rows(
     out = tmp_path / "hits.csv"
     done = _cli(batch_home, "screen-file", str(src), "-o", str(out), "--name-col",
                 "legal entity", "--id-col", "Vendor No", "--country-col", "LAND", "--all",
-                "--as-of", "2021-08-01")
+                "--as-of", "2021-08-01", "--progress")
     assert done.returncode == 0, done.stderr
     rows = read_output(out, "csv")
     assert [(r["line"], r["record_id"], r["status"]) for r in rows] == [
@@ -262,6 +262,7 @@ def test_cli_maps_columns_and_reports_malformed_rows(
         (8, "not UTF-8: byte 0xe9 at column 7")]
     for e in errors:
         assert f"line {e['line']}: {e['error']}" in done.stderr
+    assert "100%" in done.stderr and "3 records" in done.stderr  # the progress bar, forced
     assert not journal_path(out).exists()
 
 
