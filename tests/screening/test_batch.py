@@ -313,11 +313,18 @@ class Interrupted(Exception):
     pass
 
 
-@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+@pytest.mark.parametrize(("fmt", "suffix"), [("csv", ".csv"), ("parquet", ".csv"),
+                                             ("jsonl", ".csv.gz"), ("csv", ".parquet")])
 def test_resume_after_an_exception_mid_run(
         batch_screener: Screener, records: list[dict[str, Any]], tmp_path: Path,
-        fmt: str) -> None:
-    src = write_csv(tmp_path / "in.csv", records)
+        fmt: str, suffix: str) -> None:
+    """Text inputs resume by seeking to the journaled byte offset; gzip and Parquet inputs
+    by skipping the rows done (Parquet: whole row groups unread)."""
+    src = tmp_path / f"in{suffix}"
+    if suffix == ".parquet":
+        write_parquet(src, records)
+    else:
+        write_csv(src, records)
     clean = tmp_path / f"clean.{fmt}"
     screen_batch(batch_screener, src, clean, BatchOptions(workers=1, all_records=True))
     out = tmp_path / f"out.{fmt}"
