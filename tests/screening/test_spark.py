@@ -20,6 +20,7 @@ from clearance.screening.batch import BatchOptions, errors_path, screen_batch
 from clearance.screening.writers import read_output
 
 pyspark = pytest.importorskip("pyspark")
+pytestmark = pytest.mark.slow  # Spark start-up and a JVM: 30-70 s on a busy 2-core machine
 
 
 @pytest.fixture(scope="session")
