@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 export CLEARANCE_TEST_DATA ?= $(abspath ../shared/data/lists)
 
-.PHONY: demo test lint install install-dev bench-ingest bench-quality bench-speed bench-api bench-audit db-upgrade clean
+.PHONY: demo test lint install install-dev bench-ingest bench-quality bench-speed bench-api bench-audit bench-batch db-upgrade clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,9 @@ bench-audit: $(STAMP)
 
 db-upgrade: $(VENV)/.installed
 	$(BIN)/clearance db upgrade
+
+bench-batch: $(STAMP)
+	$(BIN)/python benchmarks/bench_batch.py $(BENCH_BATCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .ruff_cache

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -70,11 +71,20 @@ def test_screen_file_and_match_pairs(tmp_path: Path) -> None:
     records.write_text("id,name,country\n1,ZTE Parsian,IR\n2,Jane Miller,US\n3,,\n"
                        "4,Beijing 8 Star International,CN\n", encoding="utf-8")
     out = tmp_path / "out.jsonl"
-    done = run("screen-file", str(records), "--output", str(out), home=tmp_path)
+    done = run("screen-file", str(records), "--output", str(out), "--all", home=tmp_path)
     assert done.returncode == 0, done.stderr
     lines = [json.loads(x) for x in out.read_text().splitlines()]
-    assert [x.get("id", x.get("line")) for x in lines] == ["1", "2", 4, "4"]
-    assert lines[0]["results"][0]["entity_id"] == "zte_history:zte-parsian"
-    assert not any(r["match"] for r in lines[1]["results"])
-    assert lines[2]["error"] == "no name"
-    assert lines[3]["results"][0]["entity_id"] == "zte_history:beijing-8-star"
+    assert [(x["record_id"], x["line"], x["status"]) for x in lines] == [
+        ("1", 2, "hit"), ("2", 3, "clear"), ("3", 4, "error"), ("4", 5, "hit")]
+    assert lines[0]["entity_id"] == "zte_history:zte-parsian"
+    assert lines[2]["error"] == "no name" and "line 4: no name" in done.stderr
+    assert lines[3]["entity_id"] == "zte_history:beijing-8-star"
+    # The run is one record of the audit trail: digests, counts and the hits.
+    audited = run("audit", "list", "--kind", "batch", "--json", home=tmp_path)
+    [batch] = json.loads(audited.stdout)
+    payload = batch["payload"]
+    assert payload["counts"]["records"] == 3 and payload["counts"]["errors"] == 1
+    assert payload["output"]["sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()
+    assert {h["entity_id"] for h in payload["hits"]} == {
+        "zte_history:zte-parsian", "zte_history:beijing-8-star"}
+    assert run("audit", "verify", home=tmp_path).returncode == 0

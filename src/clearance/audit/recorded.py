@@ -11,6 +11,7 @@ its alerts nor the reverse.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from clearance.audit.trail import AuditRecord, AuditTrail, result_ref
@@ -116,3 +117,23 @@ def open_screener(store: Any, as_of: str | None = None, actor: str | None = None
     cases = CaseBook(store.engine, trail=trail) if alerts else None
     return AuditedScreener(Screener.from_store(store, as_of=as_of, sources=sources), trail,
                            cases, actor, channel)
+
+
+def batch_recorder(trail: AuditTrail, *, channel: str, actor: str | None = None
+                   ) -> Callable[[dict[str, Any]], None]:
+    """The ``recorder`` for :func:`clearance.screening.batch.screen_batch`: one audit record
+    per file run, with the input and output digests, the counts and every hit."""
+
+    def record(summary: dict[str, Any]) -> None:
+        counts = {k: int(summary.get(k) or 0)
+                  for k in ("records", "errors", "hits", "records_with_hits")}
+        trail.record_batch(
+            channel=channel, actor=actor, counts=counts, hits=summary.get("hits_list", []),
+            versions=summary.get("versions", []), threshold=summary["threshold"],
+            input_name=summary.get("input"), input_sha256=summary.get("input_sha256"),
+            output_name=summary.get("output"), output_sha256=summary.get("output_sha256"),
+            as_of=summary.get("as_of"),
+            extra={k: summary.get(k) for k in ("columns", "workers", "resumed", "seconds",
+                                               "input_format", "output_format")})
+
+    return record
