@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from clearance.cli import keys, lists, screen, serve
+from clearance.cli import keys, lists, monitor, screen, serve
 from clearance.cli.render import err_console
 from clearance.errors import ClearanceError
 
@@ -22,6 +22,7 @@ app.command("screen-file")(screen.screen_file_cmd)
 app.command("match-pairs")(screen.match_pairs_cmd)
 app.add_typer(keys.app, name="keys")
 app.command("serve")(serve.serve)
+app.add_typer(monitor.app, name="monitor")
 
 
 def main() -> None:

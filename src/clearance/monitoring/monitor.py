@@ -321,6 +321,7 @@ class Monitor:
         kind = "full" if full or previous is None else "incremental"
         old = self._load_matches()
         dirty = self._dirty_records()
+        total_records = self.count()
         records: dict[str, tuple[int, str, PreparedQuery]] = {}
         changed_entities = [e for e, v in universe.items()
                             if e not in old_universe or old_universe[e].hash != v.hash]
@@ -335,6 +336,15 @@ class Monitor:
             affected_records: set[str] = set()
             affected_entities = set(universe) | set(old_universe)
             screened_records, screened_entities = len(dirty), len(universe)
+            replace_all = True
+        elif len(changed_entities) > 4 * max(total_records, 1):
+            # Few records, many list changes (the first import of a list): every
+            # record against every entity in force.
+            kind = "rebuild"
+            records = self._all_records()
+            new_pairs, pairs_scored = self._forward(list(records), universe, records)
+            affected_records, affected_entities = set(), set(universe) | set(old_universe)
+            screened_records, screened_entities = len(records), len(universe)
             replace_all = True
         else:
             for rid, row, data in dirty:
@@ -392,6 +402,11 @@ class Monitor:
         universe, _ = self.universe(to_iso_day(as_of))
         if self.epoch() is None:
             self._new_epoch(universe)
+        records = self._all_records()
+        pairs, _ = self._forward(list(records), universe, records)
+        return {k: v[0] for k, v in pairs.items()}
+
+    def _all_records(self) -> dict[str, tuple[int, str, PreparedQuery]]:
         records: dict[str, tuple[int, str, PreparedQuery]] = {}
         with self.engine.connect() as conn:
             for rid, row, name, data in conn.execute(select(
@@ -399,8 +414,7 @@ class Monitor:
                     monitor_record.c.data)):
                 records[rid] = (row, name, prepare_query(query_from_data(rid,
                                                                          orjson.loads(data))))
-        pairs, _ = self._forward(list(records), universe, records)
-        return {k: v[0] for k, v in pairs.items()}
+        return records
 
     # -- the entities in force -------------------------------------------------
 
