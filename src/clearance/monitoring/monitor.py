@@ -64,6 +64,9 @@ from clearance.store import Store
 from clearance.store.schema import entity_blob, entity_span
 
 _CHUNK = 5000
+REFRESH = 0.2
+"""A new monitoring epoch (fresh statistics, full run) when more than this share of the
+entities in force changed since the last run, e.g. when a new list is imported."""
 _DEFAULT = object()
 
 Pair = tuple[str, str]
@@ -291,8 +294,10 @@ class Monitor:
         if limit:
             query = query.limit(limit)
         with self.engine.connect() as conn:
-            return [{**dict(r), "data": orjson.loads(r.data), "dirty": bool(r.dirty)}
-                    for r in conn.execute(query).mappings()]
+            return [{"id": r.id, "name": r.name, "data": orjson.loads(r.data),
+                     "fingerprint": r.fingerprint, "added_at": r.added_at,
+                     "updated_at": r.updated_at, "dirty": bool(r.dirty), "matches": r.matches}
+                    for r in conn.execute(query)]
 
     def matches(self) -> dict[Pair, float]:
         """The current match state: (record id, entity id) -> score."""
@@ -315,10 +320,6 @@ class Monitor:
             previous = _load_state(conn, "universe")
         old_universe: dict[str, Listed] = (
             {k: Listed(*v) for k, v in orjson.loads(previous).items()} if previous else {})
-        epoch = self.epoch()
-        if epoch is None or full:
-            epoch = self._new_epoch(universe)
-        kind = "full" if full or previous is None else "incremental"
         old = self._load_matches()
         dirty = self._dirty_records()
         total_records = self.count()
@@ -327,24 +328,28 @@ class Monitor:
                             if e not in old_universe or old_universe[e].hash != v.hash]
         removed_entities = [e for e in old_universe if e not in universe]
         pairs_scored = 0
-        if kind == "full" or len(dirty) > 2 * max(len(universe), 1):
-            # Cheaper the other way round: every entity against every record.
-            kind = kind if kind == "full" else "rebuild"
-            index = self._record_index()
-            new_pairs, pairs_scored = self._reverse(list(universe), universe, index, set(),
-                                                    records)
+        kind = "incremental"
+        epoch = self.epoch()
+        if epoch is None or full or previous is None \
+                or len(changed_entities) + len(removed_entities) > REFRESH * len(old_universe):
+            # A new epoch: first run, asked for, or the lists changed too much (a new
+            # list imported) for the frozen statistics to stand.
+            self._new_epoch(universe)
+            kind = "full"
+        elif len(dirty) > 2 * max(len(universe), 1) \
+                or len(changed_entities) > 4 * max(total_records, 1):
+            kind = "rebuild"
+        if kind != "incremental":
+            if total_records <= len(universe):
+                records = self._all_records()
+                new_pairs, pairs_scored = self._forward(list(records), universe, records)
+            else:
+                index = self._record_index()
+                new_pairs, pairs_scored = self._reverse(list(universe), universe, index, set(),
+                                                        records)
             affected_records: set[str] = set()
             affected_entities = set(universe) | set(old_universe)
-            screened_records, screened_entities = len(dirty), len(universe)
-            replace_all = True
-        elif len(changed_entities) > 4 * max(total_records, 1):
-            # Few records, many list changes (the first import of a list): every
-            # record against every entity in force.
-            kind = "rebuild"
-            records = self._all_records()
-            new_pairs, pairs_scored = self._forward(list(records), universe, records)
-            affected_records, affected_entities = set(), set(universe) | set(old_universe)
-            screened_records, screened_entities = len(records), len(universe)
+            screened_records, screened_entities = total_records, len(universe)
             replace_all = True
         else:
             for rid, row, data in dirty:
