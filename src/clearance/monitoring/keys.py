@@ -197,8 +197,14 @@ class KeyIndex:
             lengths = ends - starts
             rows = np.concatenate([self.post[s:e] for s, e in zip(starts, ends, strict=True)])
             rw = np.repeat(w, lengths)
-            urows, inverse = np.unique(rows, return_inverse=True)
-            shared = np.bincount(inverse, weights=rw).astype(np.int64)
+            if len(rows) * 16 > len(self.owner):
+                # Many postings: a dense accumulator beats sorting them.
+                dense = np.bincount(rows, weights=rw, minlength=len(self.owner))
+                urows = np.flatnonzero(dense)
+                shared = dense[urows].astype(np.int64)
+            else:
+                urows, inverse = np.unique(rows, return_inverse=True)
+                shared = np.bincount(inverse, weights=rw).astype(np.int64)
             ok = den * den * shared * shared >= num * num * mass_q * self.mass[urows]
             owners = self.owner[urows[ok]]
             found.append(owners[~self.dead[owners]])

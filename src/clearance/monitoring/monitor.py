@@ -228,8 +228,10 @@ class Monitor:
         """Register records; a known id with a new fingerprint is updated and re-screened."""
         result = AddResult()
         now = _now()
+        track = self.epoch() is not None  # else the index is built at the first run
         retired: list[int] = []
         fresh: list[tuple[int, Query]] = []
+        changed = False
         with self.engine.begin() as conn:
             next_row = int(conn.execute(select(func.max(monitor_record.c.row))).scalar() or 0) + 1
             for batch in _last_wins(records):
@@ -247,8 +249,10 @@ class Monitor:
                     values = {"row": next_row, "name": rec.query.name,
                               "data": orjson.dumps(rec.data).decode(), "fingerprint": fp,
                               "updated_at": now, "dirty": True}
-                    fresh.append((next_row, rec.query))
+                    if track:
+                        fresh.append((next_row, rec.query))
                     next_row += 1
+                    changed = True
                     if old is None:
                         inserts.append({"id": rec.id, "added_at": now, **values})
                         result.added += 1
@@ -259,9 +263,9 @@ class Monitor:
                         result.updated += 1
                 if inserts:
                     conn.execute(insert(monitor_record), inserts)
-            if fresh:
+            if changed:
                 self._bump_generation(conn)
-        if fresh:
+        if changed and track:
             self._update_index(retired, fresh)
         return result
 
@@ -411,12 +415,19 @@ class Monitor:
         pairs, _ = self._forward(list(records), universe, records)
         return {k: v[0] for k, v in pairs.items()}
 
-    def _all_records(self) -> dict[str, tuple[int, str, PreparedQuery]]:
+    def _all_records_sample(self, limit: int) -> dict[str, tuple[int, str, PreparedQuery]]:
+        """Some records, spread over the set (for timing a full re-screen)."""
+        return self._all_records(limit)
+
+    def _all_records(self, limit: int | None = None
+                     ) -> dict[str, tuple[int, str, PreparedQuery]]:
         records: dict[str, tuple[int, str, PreparedQuery]] = {}
+        query = select(monitor_record.c.id, monitor_record.c.row, monitor_record.c.name,
+                       monitor_record.c.data)
+        if limit is not None:
+            query = query.order_by(func.random()).limit(limit)
         with self.engine.connect() as conn:
-            for rid, row, name, data in conn.execute(select(
-                    monitor_record.c.id, monitor_record.c.row, monitor_record.c.name,
-                    monitor_record.c.data)):
+            for rid, row, name, data in conn.execute(query):
                 records[rid] = (row, name, prepare_query(query_from_data(rid,
                                                                          orjson.loads(data))))
         return records
