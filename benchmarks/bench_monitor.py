@@ -60,16 +60,20 @@ def build_store(path: Path, versions: int) -> list[str]:
 
 
 def records(store: Store, count: int, seed: int = 1) -> Iterator[MonitoredRecord]:
-    """``count`` records: about 0.5% real listed names (half of them listed only later)."""
+    """``count`` records: about 0.5% real listed names (half of them listed only later,
+    some delisted later), a third of those misspelt, reordered or transliterated."""
     from faker import Faker
 
     rng = random.Random(seed)
-    later = sorted({e.entity_id for e in store.changes(source=SOURCE)
-                    if e.kind == "added" and e.version_seq > 1})
+    events = [e for e in store.changes(source=SOURCE) if e.version_seq > 1]
+    later = sorted({e.entity_id for e in events if e.kind == "added"})
+    gone = sorted({e.entity_id for e in events if e.kind == "removed"})
     latest = {e.id: e for e in store.entities(SOURCE)}
     base = sorted(e.id for e in store.entities(SOURCE, 1))
     n_seeds = max(20, count // 200)
-    seeds = rng.sample(later, min(len(later), n_seeds // 2)) + rng.sample(base, n_seeds // 2)
+    seeds = (rng.sample(later, min(len(later), n_seeds // 2))
+             + rng.sample(gone, min(len(gone), n_seeds // 10))
+             + rng.sample(base, n_seeds // 2))
     out_seeds = []
     for i, eid in enumerate(seeds):
         entity = latest.get(eid) or store.entity(eid)

@@ -16,6 +16,7 @@ app = typer.Typer(help="Monitor records (customers, suppliers, vessels): re-scre
                   "list change.", no_args_is_help=True)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+LimitOpt = Annotated[int, typer.Option("--limit", help="Table rows shown (JSON has all).")]
 
 
 @app.command("add")
@@ -87,10 +88,11 @@ def run(
     ] = None,
     full: Annotated[bool, typer.Option(
         "--full", help="Re-screen everything and refresh the word statistics.")] = False,
+    limit: LimitOpt = 200,
     json: JsonOpt = False,
 ) -> None:
     """Re-screen what changed since the last run (lists imports do this automatically)."""
-    print_report(Monitor(Store.open()).run(as_of, full=full), json)
+    print_report(Monitor(Store.open()).run(as_of, full=full), json, limit)
 
 
 @app.command("report")
@@ -98,14 +100,15 @@ def report(
     run_id: Annotated[int | None, typer.Argument(help="A run id; the last run by default.")
                       ] = None,
     last: Annotated[bool, typer.Option("--last", help="The last run (the default).")] = False,
+    limit: LimitOpt = 200,
     json: JsonOpt = False,
 ) -> None:
     """The change report of a re-screening run: new, cleared and changed potential matches."""
-    print_report(Monitor(Store.open()).report(None if last else run_id), json)
+    print_report(Monitor(Store.open()).report(None if last else run_id), json, limit)
 
 
-def print_report(report: RunReport, json: bool) -> None:
-    """A change report as JSON or as a Rich table with a summary line."""
+def print_report(report: RunReport, json: bool, limit: int = 200) -> None:
+    """A change report as JSON (complete) or as a Rich table (``limit`` rows) and a summary."""
     if json:
         print_json(report.to_dict())
         return
@@ -113,7 +116,9 @@ def print_report(report: RunReport, json: bool) -> None:
                 ["change", "reason", "record", "record name", "entity", "listed name", "source",
                  "old score", "new score"],
                 [(a.kind, a.reason, a.record_id, a.record_name, a.entity_id, a.entity_name,
-                  a.source, a.old_score, a.new_score) for a in report.alerts])
+                  a.source, a.old_score, a.new_score) for a in report.alerts[:limit]])
+    if len(report.alerts) > limit:
+        console.print(f"... {len(report.alerts) - limit} more lines (--limit, or --json)")
     console.print(f"{report.count('new')} new, {report.count('cleared')} cleared, "
                   f"{report.count('changed')} changed; {report.records_screened} records and "
                   f"{report.entities_screened} list entries re-screened, {report.pairs_scored} "
