@@ -134,6 +134,17 @@ def test_incremental_equals_full_rescreen(history: tuple[Store, list[str]],
     # Incremental runs look at a small part of what a full run scores.
     assert max(r.pairs_scored for r in reports[1:]) < reports[0].pairs_scored / 2
 
+    # Another process: the record index is loaded from disk (memory-mapped), updated by an
+    # add and a remove, and used for reverse lookups (going back a version reverses changes).
+    again = Monitor(store, cache_dir=tmp_path / "cache")
+    assert (tmp_path / "cache").exists()
+    again.add(_synthetic(30, 3, "late"))
+    assert again.remove(["c100", "c101"]) == 2
+    assert again._index is not None and again._index_gen is not None  # updated, not dropped
+    back = again.run(as_of=days[-2])
+    assert back.kind == "incremental" and back.entities_screened > 0
+    assert again.matches() == again.full_state(as_of=days[-2])
+
 
 def test_listed_names_seeded_are_found(history: tuple[Store, list[str]], tmp_path: Path) -> None:
     """Each exact listed name alerts on its entity; a delisting clears it with its reason."""

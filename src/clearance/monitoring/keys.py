@@ -217,7 +217,11 @@ class KeyIndex:
     _ARRAYS = ("ukeys", "offsets", "post", "owner", "mass", "dead")
 
     def save(self, folder: Path, meta: dict[str, object]) -> None:
-        """Write the arrays as .npy files (memory-mappable) and ``meta.json`` last."""
+        """Write the arrays as .npy files (memory-mappable) and ``meta.json`` last.
+
+        Each file is written under a temporary name and renamed over the old one, so an
+        index mapped from the old files stays valid while it is being saved.
+        """
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "meta.json").unlink(missing_ok=True)
         for name in self._ARRAYS:
@@ -234,7 +238,10 @@ class KeyIndex:
         index = cls()
         try:
             for name in cls._ARRAYS:
-                setattr(index, name, np.load(folder / f"{name}.npy"))
+                # Memory-mapped, read-only: a run touches only the postings it reads.
+                # ``dead`` is small and written to, so it is read into memory.
+                setattr(index, name, np.load(folder / f"{name}.npy",
+                                             mmap_mode=None if name == "dead" else "r"))
         except (OSError, ValueError):
             return None
         return index, orjson.loads(meta_path.read_bytes())
