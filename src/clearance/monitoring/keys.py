@@ -143,16 +143,24 @@ class KeyIndex:
         if top > len(self.dead):
             self.dead = np.concatenate([self.dead, np.zeros(top - len(self.dead), dtype=bool)])
         self.dead[new_owner] = False
-        old_keys = np.repeat(self.ukeys, np.diff(self.offsets))
-        all_keys = np.concatenate([old_keys, *key_chunks])
-        all_rows = np.concatenate([self.post, *row_chunks])
-        del old_keys
-        order = np.argsort(all_keys, kind="stable")
-        all_keys = all_keys[order]
-        self.post = all_rows[order]
-        del all_rows, order
-        self.ukeys, starts = np.unique(all_keys, return_index=True)
-        self.offsets = np.append(starts, len(all_keys)).astype(np.int64)
+        # Merge the new postings into the sorted ones without re-sorting them: only the
+        # new keys are sorted, then inserted after the existing postings of the same key.
+        new_keys = np.concatenate(key_chunks)
+        new_rows = np.concatenate(row_chunks)
+        order = np.argsort(new_keys, kind="stable")
+        new_keys, new_rows = new_keys[order], new_rows[order]
+        del order
+        at = self.offsets[np.searchsorted(self.ukeys, new_keys, side="right")]
+        self.post = np.insert(self.post, at, new_rows)
+        del at, new_rows
+        fresh, fresh_counts = np.unique(new_keys, return_counts=True)
+        del new_keys
+        keys = np.union1d(self.ukeys, fresh)
+        counts = np.zeros(len(keys), dtype=np.int64)
+        counts[np.searchsorted(keys, self.ukeys)] += np.diff(self.offsets)
+        counts[np.searchsorted(keys, fresh)] += fresh_counts
+        self.ukeys = keys
+        self.offsets = np.concatenate([np.zeros(1, dtype=np.int64), np.cumsum(counts)])
 
     def retire(self, owners: Iterable[int]) -> None:
         idx = np.fromiter(owners, dtype=np.int64)

@@ -628,7 +628,7 @@ class Monitor:
             result = conn.execute(select(monitor_record.c.row, monitor_record.c.id,
                                          monitor_record.c.data)
                                   .execution_options(yield_per=_CHUNK))
-            for part in result.partitions(50 * _CHUNK):
+            for part in result.partitions(20 * _CHUNK):
                 index.add(_record_names(part), epoch.keys)
         self._index, self._index_gen = index, gen
         self._save_index()
