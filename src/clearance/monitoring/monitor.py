@@ -328,6 +328,7 @@ class Monitor:
         dirty = self._dirty_records()
         total_records = self.count()
         records: dict[str, tuple[int, str, PreparedQuery]] = {}
+        names: dict[str, str] = {}
         changed_entities = [e for e, v in universe.items()
                             if e not in old_universe or old_universe[e].hash != v.hash]
         removed_entities = [e for e in old_universe if e not in universe]
@@ -350,7 +351,7 @@ class Monitor:
             else:
                 index = self._record_index()
                 new_pairs, pairs_scored = self._reverse(list(universe), universe, index, set(),
-                                                        records)
+                                                        names)
             affected_records: set[str] = set()
             affected_entities = set(universe) | set(old_universe)
             screened_records, screened_entities = total_records, len(universe)
@@ -364,7 +365,7 @@ class Monitor:
             index = self._record_index() if changed_entities else None
             timings["index"] = time.perf_counter() - t1
             exclude = {row for row, _, _ in records.values()}
-            reverse, n2 = (self._reverse(changed_entities, universe, index, exclude, records)
+            reverse, n2 = (self._reverse(changed_entities, universe, index, exclude, names)
                            if index is not None else ({}, 0))
             new_pairs = {**forward, **reverse}
             pairs_scored = n1 + n2
@@ -372,8 +373,9 @@ class Monitor:
             screened_records, screened_entities = len(affected_records), len(changed_entities)
             replace_all = False
         timings["screen"] = time.perf_counter() - t0 - timings["universe"]
+        names.update((rid, rec[1]) for rid, rec in records.items())
         alerts = self._diff(old, new_pairs, affected_records, affected_entities, replace_all,
-                            universe, old_universe, records, {r for r, _, _ in dirty})
+                            universe, old_universe, names, {r for r, _, _ in dirty})
         seconds = round(time.perf_counter() - t0, 3)
         with self.engine.begin() as conn:
             run_id = conn.execute(insert(monitor_run).values(
@@ -550,36 +552,42 @@ class Monitor:
         return out, scored
 
     def _reverse(self, eids: list[str], universe: dict[str, Listed], index: KeyIndex,
-                 exclude_rows: set[int], records: dict[str, tuple[int, str, PreparedQuery]]
+                 exclude_rows: set[int], names: dict[str, str]
                  ) -> tuple[dict[Pair, tuple[float, str]], int]:
-        """Entities against every monitored record (but those in ``exclude_rows``)."""
+        """Entities against every monitored record (but those in ``exclude_rows``).
+
+        In slices of entities, so that only the candidate records of one slice are
+        prepared and held at a time; ``names`` receives the names of matched records.
+        """
         epoch = self._epoch
         assert epoch is not None
         prepared = self._entities(eids, universe)
-        wanted: dict[str, np.ndarray] = {}
-        for eid in eids:
-            owners = index.candidates([blocking_keys(f) for f, _ in prepared[eid].names],
-                                      epoch.keys)
-            if exclude_rows and len(owners):
-                owners = owners[~np.isin(owners, np.fromiter(exclude_rows, dtype=np.int64))]
-            if len(owners):
-                wanted[eid] = owners
-        by_row = self._records_by_row(
-            np.unique(np.concatenate(list(wanted.values()))) if wanted else np.zeros(0))
-        for row, (rid, name, pq) in by_row.items():
-            records.setdefault(rid, (row, name, pq))
+        excluded = np.fromiter(exclude_rows, dtype=np.int64)
         out: dict[Pair, tuple[float, str]] = {}
         scored = 0
-        for eid, owners in wanted.items():
-            pe = prepared[eid]
-            for row in owners.tolist():
-                rec = by_row.get(row)
-                if rec is None:
-                    continue
-                scored += 1
-                score = self._score(rec[2], pe)
-                if score is not None:
-                    out[(rec[0], eid)] = (score, universe[eid].hash)
+        for part in _batches(iter(eids), 1000):
+            wanted: dict[str, np.ndarray] = {}
+            for eid in part:
+                owners = index.candidates([blocking_keys(f) for f, _ in prepared[eid].names],
+                                          epoch.keys)
+                if len(excluded) and len(owners):
+                    owners = owners[~np.isin(owners, excluded)]
+                if len(owners):
+                    wanted[eid] = owners
+            if not wanted:
+                continue
+            by_row = self._records_by_row(np.unique(np.concatenate(list(wanted.values()))))
+            for eid, owners in wanted.items():
+                pe = prepared[eid]
+                for row in owners.tolist():
+                    rec = by_row.get(row)
+                    if rec is None:
+                        continue
+                    scored += 1
+                    score = self._score(rec[2], pe)
+                    if score is not None:
+                        out[(rec[0], eid)] = (score, universe[eid].hash)
+                        names[rec[0]] = rec[1]
         return out, scored
 
     def _records_by_row(self, rows: np.ndarray) -> dict[int, tuple[str, str, PreparedQuery]]:
@@ -677,12 +685,11 @@ class Monitor:
     def _diff(self, old: dict[Pair, dict[str, Any]], new: dict[Pair, tuple[float, str]],
               affected_records: set[str], affected_entities: set[str], replace_all: bool,
               universe: dict[str, Listed], old_universe: dict[str, Listed],
-              records: dict[str, tuple[int, str, PreparedQuery]], dirty: set[str]
-              ) -> list[Alert]:
+              known_names: dict[str, str], dirty: set[str]) -> list[Alert]:
         def affected(pair: Pair) -> bool:
             return replace_all or pair[0] in affected_records or pair[1] in affected_entities
 
-        names = {rid: rec[1] for rid, rec in records.items()}
+        names = dict(known_names)
         stale = {p for p in old if affected(p) and p not in new}
         needed = {p[0] for p in stale} - set(names)
         if needed:
