@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 export CLEARANCE_TEST_DATA ?= $(abspath ../shared/data/lists)
 
-.PHONY: demo test lint install install-dev bench-ingest bench-quality bench-speed bench-api bench-audit bench-batch db-upgrade clean
+.PHONY: demo test lint install install-dev bench-ingest bench-quality bench-speed bench-api bench-audit bench-batch bench-monitor db-upgrade clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,14 @@ db-upgrade: $(VENV)/.installed
 
 bench-batch: $(STAMP)
 	$(BIN)/python benchmarks/bench_batch.py $(BENCH_BATCH_ARGS)
+
+# Monitoring: incremental re-screening per real SDN version, 100,000 and 1,000,000 records.
+# Quick run: make bench-monitor BENCH_MONITOR_ARGS="--records 5000 --versions 5 --scale-records 0"
+bench-monitor: $(STAMP)
+	$(BIN)/python benchmarks/bench_monitor.py $(BENCH_MONITOR_ARGS)
+
+# bench-batch also runs the monitoring benchmark (its own recipe screens the large files).
+bench-batch: bench-monitor
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .ruff_cache

@@ -18,10 +18,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from clearance.errors import ClearanceError, NetworkError, UnknownFormatError
 from clearance.sources import detect_format
 from clearance.store import ImportResult, Store
+
+if TYPE_CHECKING:
+    from clearance.monitoring import RunReport
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,22 @@ def import_paths(store: Store, paths: list[Path], format: str | None = None
         result = store.import_path(path, format=format)
         outcomes.append(_outcome(str(path), result))
     return outcomes
+
+
+def rescreen(store: Store, outcomes: list[UpdateOutcome], as_of: str | None = None
+             ) -> RunReport | None:
+    """After an import: re-screen the monitored records if a list changed (None otherwise).
+
+    Only what changed is re-screened (see :mod:`clearance.monitoring`).
+    """
+    if not any(o.status == "imported" for o in outcomes):
+        return None
+    from clearance.monitoring import Monitor
+
+    monitor = Monitor(store)
+    if not monitor.count():
+        return None
+    return monitor.run(as_of)
 
 
 def mirror_publications(root: Path) -> list[Path]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
@@ -14,10 +14,15 @@ from clearance.errors import ClearanceError, NotFoundError
 from clearance.settings import get_settings
 from clearance.store import Store
 
+if TYPE_CHECKING:
+    from clearance.monitoring import RunReport
+
 app = typer.Typer(help="Import, update and inspect the official lists and their history.",
                   no_args_is_help=True)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+NoRescreenOpt = Annotated[bool, typer.Option(
+    "--no-rescreen", help="Do not re-screen the monitored records after the import.")]
 
 
 @app.command("import")
@@ -25,11 +30,13 @@ def import_(
     paths: Annotated[list[Path], typer.Argument(
         help="List files, folders or an SDN history .tar.xz", exists=True)],
     format: Annotated[str | None, typer.Option(help="Format name; detected when omitted.")] = None,
+    no_rescreen: NoRescreenOpt = False,
     json: JsonOpt = False,
 ) -> None:
     """Import list publications as new versions (an unchanged file is recognised and skipped)."""
-    outcomes = updates.import_paths(Store.open(), paths, format)
-    _print_outcomes(outcomes, json)
+    store = Store.open()
+    outcomes = updates.import_paths(store, paths, format)
+    _print_outcomes(outcomes, json, None if no_rescreen else updates.rescreen(store, outcomes))
 
 
 @app.command("update")
@@ -37,6 +44,7 @@ def update(
     from_: Annotated[Path | None, typer.Option(
         "--from", help="Import a local mirror (folders <feed>/<date>/...) instead of downloading.",
         exists=True, file_okay=False)] = None,
+    no_rescreen: NoRescreenOpt = False,
     json: JsonOpt = False,
 ) -> None:
     """Download the official publications and import what changed."""
@@ -55,7 +63,7 @@ def update(
 
             outcomes = updates.update_online(store, timeout=get_settings().download_timeout,
                                              progress=report)
-    _print_outcomes(outcomes, json)
+    _print_outcomes(outcomes, json, None if no_rescreen else updates.rescreen(store, outcomes))
     if any(o.status == "failed" for o in outcomes):
         raise typer.Exit(code=ClearanceError.exit_code)
 
@@ -145,9 +153,14 @@ def export(
     console.print(f"wrote {count} entities to {output}")
 
 
-def _print_outcomes(outcomes: list[updates.UpdateOutcome], json: bool) -> None:
+def _print_outcomes(outcomes: list[updates.UpdateOutcome], json: bool,
+                    rescreened: RunReport | None = None) -> None:
     if json:
-        print_json([o.to_dict() for o in outcomes])
+        if rescreened is None:
+            print_json([o.to_dict() for o in outcomes])
+        else:
+            print_json({"imports": [o.to_dict() for o in outcomes],
+                        "rescreen": rescreened.to_dict()})
         return
     rows = []
     for o in outcomes:
@@ -157,3 +170,7 @@ def _print_outcomes(outcomes: list[updates.UpdateOutcome], json: bool) -> None:
                      r.changed if r else "", o.error or ""))
     print_table("Import", ["publication", "status", "source", "version", "entities", "added",
                            "removed", "changed", "error"], rows)
+    if rescreened is not None:
+        from clearance.cli.monitor import print_report
+
+        print_report(rescreened, False)

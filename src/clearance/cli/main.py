@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from clearance.cli import audit, cases, check, db, keys, lists, screen, serve
+from clearance.cli import audit, cases, check, db, keys, lists, monitor, screen, serve
 from clearance.cli import spark as spark_cli
 from clearance.cli.render import err_console
 from clearance.errors import ClearanceError
@@ -28,6 +28,7 @@ app.add_typer(audit.app, name="audit")
 app.add_typer(cases.app, name="cases")
 app.add_typer(db.app, name="db")
 app.command("spark")(spark_cli.spark)
+app.add_typer(monitor.app, name="monitor")
 
 
 def main() -> None:
