@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 
 from api.helpers import Live, assert_problem
+from clearance.audit import AuditTrail
 
 
 def test_screen_one(live: Live, keys: dict[str, str]) -> None:
@@ -87,9 +89,19 @@ def test_job_lifecycle(live: Live, keys: dict[str, str]) -> None:
         assert job["status"] == "done", job
         assert job["progress"] == 1.0 and job["done"] == 4
         assert job["stats"] == {"records": 3, "errors": 1, "with_matches": 2}
-        lines = client.get(job["results"]).text.splitlines()
+        downloaded = client.get(job["results"]).content
+        lines = downloaded.decode().splitlines()
         assert len(lines) == 4 and '"no name"' in lines[2]
         assert '"us_ofac_sdn:20157"' in lines[3]
+    # The finished job is one audit record: who, digests, counts and the hits.
+    batches = [r for r in AuditTrail(live.store.engine).records(kind="batch")
+               if r.payload.get("job") == job["id"]]
+    assert len(batches) == 1 and batches[0].channel == "api"
+    assert batches[0].actor == "test screener"
+    payload = batches[0].payload
+    assert payload["counts"] == job["stats"]
+    assert payload["output"]["sha256"] == hashlib.sha256(downloaded).hexdigest()
+    assert {h["id"] for h in payload["hits"]} == {"1", "4"}
     with live.client(keys["other"]) as stranger:  # another client's key cannot see it
         assert_problem(stranger.get(f"/jobs/{job['id']}"), 404)
     with live.client(keys["admin"]) as admin:

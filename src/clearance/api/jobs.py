@@ -97,15 +97,18 @@ class JobManager:
             self._jobs[job_id] = job
         return job
 
-    def start(self, job: Job, screener: Callable[[], Screener]) -> None:
-        """Check the file can be read (FormatError if not), then queue it."""
+    def start(self, job: Job, screener: Callable[[], Screener],
+              on_done: Callable[[Job, Screener], None] | None = None) -> None:
+        """Check the file can be read (FormatError if not), then queue it.
+
+        ``on_done`` runs after a job has finished well (the audit record of the run)."""
         try:
             next(iter(read_records(job.input)), None)
         except UnicodeDecodeError as exc:
             raise EncodingError(f"the file is not UTF-8: {exc.reason} at byte {exc.start}",
                                 path=job.input.name) from None
         job.total = _count_records(job.input, job.format)
-        self._pool.submit(self._run, job, screener)
+        self._pool.submit(self._run, job, screener, on_done)
 
     def discard(self, job: Job) -> None:
         """Forget a job that was never started (its upload was unusable)."""
@@ -123,13 +126,17 @@ class JobManager:
     def shutdown(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
-    def _run(self, job: Job, screener: Callable[[], Screener]) -> None:
+    def _run(self, job: Job, screener: Callable[[], Screener],
+             on_done: Callable[[Job, Screener], None] | None) -> None:
         job.status = "running"
         try:
+            used = screener()  # the index of the moment: a swap during the job changes nothing
             with job.output.open("wb") as out:
                 writer = _CountingWriter(out, job)
-                job.stats = screen_file(screener(), job.input, writer,  # type: ignore[arg-type]
+                job.stats = screen_file(used, job.input, writer,  # type: ignore[arg-type]
                                         job.threshold, job.limit)
+            if on_done is not None:
+                on_done(job, used)
             job.status = "done"
         except ClearanceError as exc:
             log.info("job %s failed: %s", job.id, exc.message)

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Literal
 
+import orjson
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from starlette.responses import FileResponse
 
 from clearance.api.auth import require
 from clearance.api.deps import (
     AUTH_ERRORS,
+    actor,
+    audit,
     current_screener,
     json_response,
     problem_docs,
@@ -18,7 +22,10 @@ from clearance.api.deps import (
 from clearance.api.jobs import Job
 from clearance.api.models import JobInfo
 from clearance.api.problems import Problem
+from clearance.audit import AuditTrail
 from clearance.errors import ClearanceError, ConfigError
+from clearance.screening import Screener
+from clearance.sources.base import sha256_file
 from clearance.store.keys import ApiKey
 
 router = APIRouter()
@@ -55,7 +62,8 @@ async def create_job(
     try:
         if size == 0:
             raise ConfigError("the request body (the file to screen) is empty")
-        svc.jobs.start(job, lambda: svc.holder.loaded.screener)
+        svc.jobs.start(job, lambda: svc.holder.loaded.screener,
+                       on_done=_audited(audit(svc)[0], actor(key)))
     except ClearanceError as exc:
         svc.jobs.discard(job)
         raise Problem(422, f"the file cannot be screened: {exc.message}") from None
@@ -87,3 +95,27 @@ def _job(request: Request, key: ApiKey, job_id: str) -> Job:
     if job is None:
         raise Problem(404, f"no job {job_id}")
     return job
+
+
+def _audited(trail: AuditTrail, who: str) -> Callable[[Job, Screener], None]:
+    """One audit record per finished job: input and output digests, counts and the hits."""
+
+    def record(job: Job, screener: Screener) -> None:
+        hits = []
+        with job.output.open("rb") as fh:
+            for raw in fh:
+                row = orjson.loads(raw)
+                matched = [{k: r.get(k) for k in ("entity_id", "name", "list", "score")}
+                           for r in row.get("results", []) if r.get("match")]
+                if matched:
+                    hits.append({"id": row.get("id"), "results": matched})
+        trail.record_batch(
+            channel="api", actor=who, counts=dict(job.stats or {}), hits=hits,
+            versions=screener.versions,
+            threshold=job.threshold if job.threshold is not None
+            else screener.config.threshold,
+            input_name=job.input.name, input_sha256=sha256_file(job.input),
+            output_name=job.output.name, output_sha256=sha256_file(job.output),
+            as_of=screener.as_of, extra={"job": job.id})
+
+    return record
