@@ -84,6 +84,11 @@ def live(tmp_path_factory: pytest.TempPathFactory, cli_home: Path) -> Iterator[L
     """A server on a copy of the CLI store (ZTE history and ownership links)."""
     folder = tmp_path_factory.mktemp("check-api")
     shutil.copy(cli_home / "clearance.db", folder / "api.db")
+    # The CLI runs above signed audit records with cli_home's key; every writer of one chain
+    # must share that key, so the server gets a copy of it.
+    (folder / "home").mkdir()
+    if (cli_home / "audit.key").exists():
+        shutil.copy(cli_home / "audit.key", folder / "home" / "audit.key")
     store = Store.open(f"sqlite:///{folder}/api.db")
     server = start_server(store, folder / "home", folder / "cache")
     yield server
