@@ -41,6 +41,8 @@ bench-speed: $(STAMP)
 	$(BIN)/python benchmarks/bench_speed.py
 
 bench-api: $(STAMP)
+	@command -v wrk >/dev/null || (command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] \
+		&& apt-get install -y -qq wrk >/dev/null) || echo "wrk not installed: httpx drives the load"
 	$(BIN)/python benchmarks/bench_api.py $(BENCH_API_ARGS)
 
 bench-audit: $(STAMP)

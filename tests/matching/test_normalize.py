@@ -19,7 +19,7 @@ def test_person_forms(text: str, tokens: tuple[str, ...]) -> None:
 @pytest.mark.parametrize(("text", "tokens", "legal"), [
     ("SIS d.o.o.", ("sis",), ("doo",)),
     ("SIS DOO", ("sis",), ("doo",)),
-    ("HUAWEI TECHNOLOGIES CO., LTD.", ("huawei", "technology"), ("coltd",)),
+    ("HUAWEI TECHNOLOGIES CO., LTD.", ("huawei", "technology"), ("co", "ltd")),
     ("Huawei Tech Co Ltd", ("huawei", "technology"), ("coltd",)),
     ("ООО Газпром", ("gazprom",), ("ooo",)),
     ("Zhongxing Telecom Equipment Corp.", ("zhongxing", "telecommunications", "equipment"),
@@ -70,3 +70,18 @@ def test_a_wholly_cyrillic_word_is_transliterated_not_unmasked() -> None:
 
 def test_diacritics_fold() -> None:
     assert analyze("Müller Ñandú Çelik").tokens == ("muller", "nandu", "celik")
+
+
+def test_legal_forms_however_punctuated_carry_no_penalty() -> None:
+    from clearance.matching.names import compare_names
+
+    listed = analyze("HUAWEI TECHNOLOGIES CO., LTD.", "Company")
+    for variant in ("Huawei Technologies Co Ltd", "Huawei Technologies Co.,Ltd",
+                    "Huawei Technologies Co. Ltd"):
+        assert compare_names(analyze(variant, "Company"), listed).legal_penalty == 0.0
+    assert compare_names(analyze("Huawei Technologies GmbH", "Company"),
+                         listed).legal_penalty > 0.0
+    # A comma inside a legal form (S. DE R.L. DE, C.V.) is punctuation, not a name word.
+    a = analyze("A&A ESTUDIO ARQUITECTONICO, S. DE R.L. DE, C.V.", "Company")
+    b = analyze("A&A ESTUDIO ARQUITECTONICO, S. DE R.L. DE C.V.", "Company")
+    assert a.tokens == b.tokens

@@ -54,6 +54,20 @@ def test_only_the_surname_in_common_is_no_match() -> None:
     assert _score(Query("Mohammed Haniya"), entity) < 0.5
 
 
+def test_a_record_holding_the_whole_listed_name_and_more() -> None:
+    """A father's or second given name in the record (UN style) against a shorter listing."""
+    entity = _entity("AL-RIMI, Qasim", birth_dates=["1978-06-05"], nationalities=["ye"])
+    fuller = Query("Qasim Mohamed Mahdi al-Rimi")
+    corroborated = Query("Qasim Mohamed Mahdi al-Rimi", birth_date="1978-06-05",
+                         countries=["Yemen"])
+    other = Query("Qasim Mohamed Mahdi al-Rami")  # one listed word only approximately held
+    assert _score(corroborated, entity) >= 0.6
+    assert 0.1 < _score(fuller, entity) < _score(corroborated, entity)
+    assert _score(other, entity) < _score(fuller, entity)
+    # Holding one word of the listed name is not holding the name.
+    assert _score(Query("Qasim Mohamed Mahdi al-Hakim"), entity) < 0.05
+
+
 def test_birth_date_and_country_move_the_score_both_ways() -> None:
     entity = _entity("BOZTEPE, Omer", birth_dates=["1966-01-01"], nationalities=["tr"])
     plain = _score(Query("Omer Boztepe"), entity)

@@ -116,3 +116,29 @@ def test_retrieval_loses_nothing_brute_force_would_match(screener: Screener) -> 
         missed += len(truth - got)
     assert total > 20
     assert missed == 0
+
+
+def test_matches_only_gives_exactly_the_hits_of_a_full_screening(screener: Screener) -> None:
+    """The hits-only path (batch) skips evidence on hopeless names: it must lose no hit."""
+    rng = random.Random(5)
+    listed = [p for p in screener.prepared if p.entity.birth_dates or p.entity.identifiers]
+    queries = []
+    for prepared in rng.sample(listed, 60):
+        entity = prepared.entity
+        name = list(entity.name)
+        name[rng.randrange(len(name))] = rng.choice("aeiounrst")  # a typo: scores near the floor
+        queries.append(Query("".join(name), schema=entity.schema,
+                             birth_date=entity.birth_dates[0] if entity.birth_dates else None,
+                             countries=sorted(entity.countries)[:1],
+                             identifiers=[i.value for i in entity.identifiers[:1]]))
+        queries.append(Query("".join(name)))
+    hits = 0
+    for query in queries:
+        for threshold in (0.5, 0.6, 0.8):
+            full = [(r.entity_id, r.score) for r in screener.screen(query, threshold, limit=50)
+                    if r.match]
+            only = [(r.entity_id, r.score) for r in screener.screen(query, threshold, limit=50,
+                                                                     matches_only=True)]
+            assert only == full, query
+            hits += len(full)
+    assert hits > 100  # the check is not vacuous

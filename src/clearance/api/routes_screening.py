@@ -191,7 +191,8 @@ def _screen(screener: Screener, query: MatchQuery, options: ScreenOptions
     """Screen, then keep the requested lists and (optionally) matches only."""
     wanted = {x.upper() for x in options.lists}
     fetch = options.limit * 5 if wanted else options.limit
-    results = screener.screen(query, threshold=options.threshold, limit=fetch)
+    results = screener.screen(query, threshold=options.threshold, limit=fetch,
+                              matches_only=options.matches_only)
     if wanted:
         results = [r for r in results if wanted.intersection(r.lists)]
     if options.matches_only:

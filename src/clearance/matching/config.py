@@ -38,6 +38,8 @@ class MatchConfig:
         "help": "default score at or above which a result is a match (alert)"})
     candidates: int = field(default=15, metadata={
         "help": "names retrieved from the index and scored in full per query"})
+    min_overlap: float = field(default=0.0, metadata={
+        "help": "names sharing less of the query's index keys (cosine) are not scored"})
 
 
 DEFAULT_CONFIG = MatchConfig()

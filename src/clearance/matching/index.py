@@ -76,6 +76,11 @@ class NameIndex:
         self._common = max(50, int(_COMMON_SHARE * n))
         self._max_idf = math.log(n + 1)
         self._weights: dict[str, float] = {}
+        # Where each owner's names start, when names come owner by owner (as the
+        # screener adds them): lets retrieval say which of an owner's names matched.
+        ordered = bool(np.all(self.owners[1:] >= self.owners[:-1])) if self.size else False
+        self._first_row: list[int] | None = np.searchsorted(
+            self.owners, np.arange(int(self.owners[-1]) + 2)).tolist() if ordered else None
 
     def word_weight(self, word: str) -> float:
         """How much a word identifies: rare words near 1, very common ones near 0.25."""
@@ -95,6 +100,43 @@ class NameIndex:
 
     def search(self, forms: list[NameForm], limit: int) -> list[int]:
         """Up to ``limit`` entity numbers, best retrieval score first."""
+        scores = self._row_scores(forms)
+        return [] if scores is None else self._rank_owners(scores, limit)
+
+    def candidates(self, forms: list[NameForm], limit: int, min_overlap: float = 0.0
+                   ) -> list[tuple[int, list[int] | None]]:
+        """Like :meth:`search`, with the positions of each owner's names worth scoring.
+
+        A name that shares no key with the query (not a trigram, a word, a sound,
+        a skeleton or an acronym) cannot pair a word with it, so the scorer need
+        not look at it; about a third of the candidates' names are such. Names
+        whose key overlap with the query (a cosine over idf-weighted keys) is
+        below ``min_overlap`` are left out too, and owners left with no name.
+        Positions are None when the index does not know where names start.
+        """
+        scores = self._row_scores(forms)
+        if scores is None:
+            return []
+        owners = self._rank_owners(scores, limit)
+        first = self._first_row
+        if first is None:
+            return [(owner, None) for owner in owners]
+        floor = min_overlap * math.sqrt(self._query_mass(forms)) if min_overlap else 0.0
+        out: list[tuple[int, list[int] | None]] = []
+        for owner in owners:
+            # Python on a handful of floats beats a numpy call per owner.
+            own = scores[first[owner]:first[owner + 1]].tolist()
+            positions = [k for k, value in enumerate(own) if value > floor]
+            if positions:
+                out.append((owner, positions))
+        return out
+
+    def _query_mass(self, forms: list[NameForm]) -> float:
+        keys = set().union(*(name_keys(f) for f in forms)) if forms else set()
+        return sum(self.idf.get(k, 0.0) for k in keys)
+
+    def _row_scores(self, forms: list[NameForm]) -> np.ndarray | None:
+        """Every name's retrieval score for the query (None when no key is known)."""
         keys = set().union(*(name_keys(f) for f in forms)) if forms else set()
         # A mistyped word is not in the vocabulary: look for the listed words one
         # edit away, so that a name with a typo in every word is still found.
@@ -107,12 +149,15 @@ class NameIndex:
         if len(usable) < 3:
             usable = known
         if not usable:
-            return []
+            return None
         lists = [self.postings[k] for k in usable]
         rows = np.concatenate(lists)
         weights = np.repeat(np.array([self.idf[k] for k in usable]), [len(x) for x in lists])
         scores = np.bincount(rows, weights=weights, minlength=self.size)
         scores *= self.inv_norm
+        return scores
+
+    def _rank_owners(self, scores: np.ndarray, limit: int) -> list[int]:
         # A boolean mask is several times faster to scan than the float array itself.
         hit = np.flatnonzero(scores > 0.0)
         ranked = scores[hit]

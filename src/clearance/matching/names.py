@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import pairwise
 
+from rapidfuzz import process
 from rapidfuzz.distance import OSA, JaroWinkler, Levenshtein
 from rigour.text import metaphone
 
@@ -32,6 +33,12 @@ LIST_EXTRA_WEIGHT = 0.35
 
 LIST_EXTRA_MIN_FOUND = 0.6
 """Share of the query's weight that must be found before listed extras are discounted."""
+
+QUERY_EXTRA_WEIGHT = 0.3
+"""Share of its weight that a query word costs when the query holds a whole listed name."""
+
+QUERY_EXTRA_MIN_PAIR = 0.85
+"""How alike each word of the listed name must be for the query to hold it."""
 
 LEGAL_WORD_WEIGHT = 0.05
 """Weight of an unpaired legal-form word ("LIMITED", "COMPANY")."""
@@ -217,14 +224,21 @@ def _alignment(query: NameForm, listed: NameForm, weight: WeightFn
     q, lst = query.tokens, listed.tokens
     if not q or not lst:
         return _NO_ALIGNMENT
-    scored = sorted([(word_similarity(a, b), i, j) for i, a in enumerate(q)
-                     for j, b in enumerate(lst)], reverse=True)
+    # Only the pairs similar enough to be paired are kept and sorted: most of a
+    # candidate's words have nothing to do with the query's.
+    scored = []
+    for i, a in enumerate(q):
+        for j, b in enumerate(lst):
+            sim = word_similarity(a, b)
+            if sim >= MIN_PAIR:
+                scored.append((sim, i, j))
+    if not scored:
+        return 0.0, [], 0.0, _legal_penalty(query, listed)
+    scored.sort(reverse=True)
     used_q: set[int] = set()
     used_l: set[int] = set()
     pairs: list[tuple[int, int, float]] = []
     for sim, i, j in scored:
-        if sim < MIN_PAIR:
-            break
         if i in used_q or j in used_l:
             continue
         used_q.add(i)
@@ -243,6 +257,12 @@ def _alignment(query: NameForm, listed: NameForm, weight: WeightFn
     total_q = sum(wq)
     if sum(wq[i] for i, _, _ in pairs) >= LIST_EXTRA_MIN_FOUND * total_q:
         wl = [w * LIST_EXTRA_WEIGHT if j not in used_l else w for j, w in enumerate(wl)]
+    elif len(used_l) == len(lst) >= 2 and min(sim for _, _, sim in pairs) >= QUERY_EXTRA_MIN_PAIR:
+        # The reverse: a record with every word of a listed name of two words or more,
+        # and more (a father's name, a second given name: "Qasim Mohamed Mahdi al-Rimi"
+        # for "AL-RIMI, Qasim"). The extra words cost less, though more than listed ones.
+        wq = [w * QUERY_EXTRA_WEIGHT if i not in used_q else w for i, w in enumerate(wq)]
+        total_q = sum(wq)
     matched = sum(sim * (wq[i] + wl[j]) for i, j, sim in pairs)
     score = matched / (total_q + sum(wl))
     order = _order_penalty(pairs)
@@ -274,17 +294,33 @@ def _unpaired_weight(word: str, legal: tuple[str, ...], weight: WeightFn) -> flo
     return LEGAL_WORD_WEIGHT if _legal_word(word) else weight(word)
 
 
+_LONG_LEGAL = sorted(w for w in LEGAL_WORDS if len(w) >= 5)
+_LEGAL_PREFIXES = {w[:n] for w in _LONG_LEGAL for n in range(4, len(w) + 1)}
+_LEGAL_SKELETONS = {skeleton(w) for w in _LONG_LEGAL}
+_LEGAL_OCR = {_ocr(w) for w in _LONG_LEGAL}
+
+
 @lru_cache(maxsize=65536)
 def _legal_word(word: str) -> bool:
+    """A legal-form word, as written or garbled ("COIMPANY"), cut short ("JOINT STOCK
+    COMP"), without its vowels ("ENTRPRS") or misread by a scanner ("LIABlL1TY")."""
     if word in LEGAL_WORDS:
         return True
-    # Garbled ("COIMPANY"), cut short ("JOINT STOCK COMP"), without its vowels
-    # ("ENTRPRS") or misread by a scanner ("LIABlL1TY").
-    return len(word) >= 4 and any(
-        (len(word) >= 5 and (OSA.normalized_similarity(word, w) >= 0.8
-                             or skeleton(word) == skeleton(w) or _ocr(word) == _ocr(w)))
-        or w.startswith(word)
-        for w in LEGAL_WORDS if len(w) >= 5)
+    if len(word) < 4:
+        return False
+    if word in _LEGAL_PREFIXES:
+        return True
+    # Sets and one C call instead of a loop over the legal words: a word seen for the
+    # first time (every new name screened in a batch) costs microseconds, not 80.
+    if len(word) < 5:
+        return False
+    if skeleton(word) in _LEGAL_SKELETONS or _ocr(word) in _LEGAL_OCR:
+        return True
+    # The cutoff a little under 0.8: rapidfuzz turns it into a whole number of
+    # edits, and 1 - 0.8 times 5 letters rounds down to 0 in floating point.
+    best = process.extractOne(word, _LONG_LEGAL, scorer=OSA.normalized_similarity,
+                              score_cutoff=0.79)
+    return best is not None and best[1] >= 0.8
 
 
 def _order_penalty(pairs: list[tuple[int, int, float]]) -> float:
@@ -296,7 +332,8 @@ def _order_penalty(pairs: list[tuple[int, int, float]]) -> float:
 
 def _legal_penalty(query: NameForm, listed: NameForm) -> float:
     """Different legal forms (GmbH vs Ltd) weigh a little against; a missing one does not."""
-    if query.legal and listed.legal and not set(query.legal) & set(listed.legal):
+    if query.legal and listed.legal and not set(query.legal) & set(listed.legal) \
+            and "".join(query.legal) != "".join(listed.legal):  # "CO LTD" is "COLTD"
         return 0.02
     return 0.0
 

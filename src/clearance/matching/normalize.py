@@ -168,8 +168,9 @@ def fold(text: str) -> str:
 
 
 def _words(folded: str) -> list[str]:
-    # "LIMITED-LIABILITY COMPANY" is the legal form "LIMITED LIABILITY COMPANY".
-    folded = folded.replace("-", " ")
+    # "LIMITED-LIABILITY COMPANY" is the legal form "LIMITED LIABILITY COMPANY", and
+    # "S. DE R.L. DE, C.V." is "S. DE R.L. DE C.V." (a comma's work is done by now).
+    folded = " ".join(folded.replace("-", " ").replace(",", " ").split())
     # rigour raises on odd input; the plain text is still usable then.
     with contextlib.suppress(Exception):
         folded = replace_org_types_compare(folded)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -93,15 +94,21 @@ class Evaluation:
 
 
 def evaluate(query: PreparedQuery, entity: PreparedEntity, config: MatchConfig = DEFAULT_CONFIG,
-             weight: WeightFn = default_weight) -> Evaluation | None:
+             weight: WeightFn = default_weight, names: Sequence[int] | None = None,
+             min_name: float = 0.0) -> Evaluation | None:
     """The score of ``query`` against ``entity`` (None when no name is comparable).
 
     Cheaper than :func:`compare`: names are scored without their word-by-word
     details and features without their write-up; :func:`explain` adds both,
-    for the results the screener returns.
+    for the results the screener returns. ``names`` limits the entity's names
+    looked at to those positions (the ones retrieval found sharing a key).
+    Name matches below ``min_name`` are not weighed further (see
+    :func:`min_name_score`); None when no name reaches it.
     """
     best: Evaluation | None = None
-    for q_form, (l_form, name), match in _best_names(query, entity, weight):
+    for q_form, (l_form, name), match in _best_names(query, entity, weight, names):
+        if match.score < min_name:
+            continue
         evidence = _evidence(query, entity, match, name, l_form)
         z = _log_odds(evidence, config)
         if best is None or z > best.z:
@@ -110,6 +117,25 @@ def evaluate(query: PreparedQuery, entity: PreparedEntity, config: MatchConfig =
         best.score = round(1.0 / (1.0 + math.exp(-(config.calibration_a * best.z
                                                     + config.calibration_b))), 4)
     return best
+
+
+def min_name_score(query: PreparedQuery, floor: float, config: MatchConfig = DEFAULT_CONFIG
+                   ) -> float:
+    """The name similarity below which ``query`` cannot score ``floor`` against anything.
+
+    Every other feature adds at most its bonus (birth date, country, identifier,
+    when the query has them) and otherwise only takes away, so a name this far
+    from the query can be dropped before the rest of the evidence is weighed:
+    a hits-only screening (batch) skips most of the work on unrelated candidates.
+    """
+    if floor <= 0.0 or floor >= 1.0 or config.calibration_a <= 0.0:
+        return 0.0
+    z_needed = (math.log(floor / (1.0 - floor)) - config.calibration_b) / config.calibration_a
+    bonus = (max(config.dob_exact, config.dob_partial, 0.0) if query.dates else 0.0) \
+        + (max(config.country_match, 0.0) if query.countries else 0.0) \
+        + (max(config.id_match, 0.0) if query.ids else 0.0)
+    # A small margin keeps rounding from dropping a result exactly at the floor.
+    return max(0.0, config.name_center + (z_needed - bonus) / config.name_weight - 1e-6)
 
 
 def compare(query: PreparedQuery, entity: PreparedEntity, config: MatchConfig = DEFAULT_CONFIG,
@@ -147,12 +173,14 @@ def explain(outcome: Evaluation, config: MatchConfig = DEFAULT_CONFIG,
     })
 
 
-def _best_names(query: PreparedQuery, entity: PreparedEntity, weight: WeightFn
+def _best_names(query: PreparedQuery, entity: PreparedEntity, weight: WeightFn,
+                positions: Sequence[int] | None = None
                 ) -> list[tuple[NameForm, tuple[NameForm, Name], NameMatch]]:
     """The best strong-name match and, if better, the best weak-name match."""
     best: dict[str, tuple[float, str, NameForm, tuple[NameForm, Name]]] = {}
+    names = entity.names if positions is None else [entity.names[i] for i in positions]
     for q_form in query.forms:
-        for pair in entity.names:
+        for pair in names:
             score, method = name_score(q_form, pair[0], weight)
             quality = pair[1].quality
             current = best.get(quality)

@@ -118,8 +118,10 @@ def screen_rows(screener: Screener, rows: list[tuple[int, dict[str, Any] | None,
             problem = query
         if problem is None and query is not None and not isinstance(query, str):
             try:
+                # Only hits are written, unless every record gets its best result.
                 results = screener.screen(query, threshold=settings.threshold,
-                                          limit=settings.limit)
+                                          limit=settings.limit,
+                                          matches_only=not settings.all_records)
             except Exception as exc:  # one bad record must not end a million-record run
                 problem = f"screening failed: {type(exc).__name__}: {exc}"
             else:

@@ -30,7 +30,7 @@ from clearance.matching import (
     prepare_entity,
     prepare_query,
 )
-from clearance.matching.scorer import evaluate, explain
+from clearance.matching.scorer import evaluate, explain, min_name_score
 from clearance.model import Entity, Listing
 from clearance.model.dates import to_iso_day
 from clearance.settings import get_settings
@@ -125,17 +125,24 @@ class Screener:
     def __len__(self) -> int:
         return len(self.prepared)
 
-    def screen(self, query: Query | str, threshold: float | None = None, limit: int = 10
-               ) -> list[ScreeningResult]:
-        """Ranked results for ``query``; those at or above the threshold have ``match``."""
+    def screen(self, query: Query | str, threshold: float | None = None, limit: int = 10,
+               matches_only: bool = False) -> list[ScreeningResult]:
+        """Ranked results for ``query``; those at or above the threshold have ``match``.
+
+        ``matches_only`` leaves out the results below the threshold before they
+        are explained (the cheaper call when only hits are wanted, as in batch).
+        """
         if isinstance(query, str):
             query = Query(query)
+        floor = (self.config.threshold if threshold is None else threshold) \
+            if matches_only else 0.0
         pq = prepare_query(query)
-        rows = self.index.search(pq.forms, self.config.candidates)
-        scored = [(outcome, row) for row in rows
+        min_name = min_name_score(pq, floor, self.config)
+        found = self.index.candidates(pq.forms, self.config.candidates, self.config.min_overlap)
+        scored = [(outcome, row) for row, names in found
                   if (outcome := evaluate(pq, self.prepared[row], self.config,
-                                          self.index.word_weight)) is not None
-                  and outcome.score > 0.0]
+                                          self.index.word_weight, names, min_name)) is not None
+                  and outcome.score > 0.0 and outcome.score >= floor]
         scored.sort(key=lambda item: (-item[0].score, self.prepared[item[1]].entity.id))
         return [self._result(self.prepared[row].entity,
                              explain(outcome, self.config, threshold, self.index.word_weight))
