@@ -7,7 +7,8 @@ single screenings (``POST /screen``) from 1, 8 and 32 concurrent clients
 (keep-alive connections; with ``wrk`` when it is installed, ``apt-get install
 wrk``, whose C client leaves the two cores to the server; else asyncio +
 httpx, which itself needs about a core at a few hundred requests a second),
-each level for ``--duration`` seconds. Then a soak at 8 clients for ``--soak`` seconds (default 300),
+each level for ``--duration`` seconds. Then a soak at 8 clients for
+``--soak`` seconds (default 300),
 reading the server's resident memory (all its processes) at the start and
 the end. Half the queries are listed names with one letter changed, half
 names that are not listed. Everything stays on 127.0.0.1 and stops by itself.

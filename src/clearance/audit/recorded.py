@@ -14,9 +14,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from clearance.audit.trail import AuditRecord, AuditTrail, result_ref
+from clearance.audit.trail import AuditRecord, AuditTrail, result_ref, screening_payload
 from clearance.cases import CaseBook, subject_key
 from clearance.matching import Query
+from clearance.store.writers import write_transaction
 
 
 def record_results(trail: AuditTrail, query: Query, results: list[Any], *, threshold: float,
@@ -24,12 +25,13 @@ def record_results(trail: AuditTrail, query: Query, results: list[Any], *, thres
                    cases: CaseBook | None = None, extra: dict[str, Any] | None = None
                    ) -> AuditRecord:
     """Alerts for the matches (if ``cases``) and the audit record, in one transaction."""
-    with trail.engine.begin() as conn:
+    payload = screening_payload(query, versions, threshold, results, as_of=as_of, extra=extra)
+    with write_transaction(trail.engine) as conn:
         alerts = cases.ingest(query, results, conn=conn) if cases is not None else None
-        return trail.record_screening(channel=channel, actor=actor, query=query,
-                                      versions=versions, threshold=threshold, results=results,
-                                      as_of=as_of, subject=subject_key(query),
-                                      alerts=alerts or None, extra=extra, conn=conn)
+        if alerts:
+            payload["alerts"] = alerts
+        return trail.append_screening(payload, channel=channel, actor=actor,
+                                      subject=subject_key(query), conn=conn)
 
 
 def record_screened_batch(trail: AuditTrail, screened: list[tuple[Query, list[Any]]], *,
@@ -45,7 +47,7 @@ def record_screened_batch(trail: AuditTrail, screened: list[tuple[Query, list[An
     explanations) for the records with a match under ``hits``. File runs add the file
     names and digests through ``extra`` (or call ``AuditTrail.record_batch`` directly).
     """
-    with trail.engine.begin() as conn:
+    with write_transaction(trail.engine) as conn:
         hits, brief = [], []
         for query, found in screened:
             alerts = cases.ingest(query, found, conn=conn) if cases is not None else None

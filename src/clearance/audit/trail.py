@@ -29,6 +29,7 @@ from clearance.audit.chain import AuditKey, canonical, record_hash
 from clearance.audit.schema import GENESIS, audit_head, audit_record
 from clearance.errors import ConfigError, TamperError
 from clearance.settings import Settings, get_settings
+from clearance.store.writers import write_transaction
 
 RESERVED_KINDS = frozenset({"purge"})
 _MAX_LOOKUPS = 50
@@ -154,18 +155,16 @@ class AuditTrail:
         are ``ScreeningResult`` objects (or their dicts); ``versions`` the list
         versions in force (``Version`` or dicts with source, seq, sha256).
         """
-        given = query.to_dict() if hasattr(query, "to_dict") else dict(query)
-        if normalised is None and hasattr(query, "names"):
-            normalised = normalise_query(query)
-        payload: dict[str, Any] = {
-            "query": given, "normalised": normalised, "as_of": as_of,
-            "versions": [version_ref(v) for v in versions], "threshold": threshold,
-            "results": [result_ref(r) for r in results],
-        }
-        if alerts is not None:
-            payload["alerts"] = alerts
-        if extra:
-            payload.update(extra)
+        payload = screening_payload(query, versions, threshold, results, normalised, as_of,
+                                    alerts, extra)
+        return self.append_screening(payload, channel=channel, actor=actor, subject=subject,
+                                     conn=conn)
+
+    def append_screening(self, payload: dict[str, Any], *, channel: str, actor: str | None,
+                         subject: str | None = None, conn: Connection | None = None
+                         ) -> AuditRecord:
+        """Append a payload made by :func:`screening_payload` (made outside the writer lock,
+        so that concurrent writers wait only for the insert itself)."""
         return self._append("screening", payload, actor or self.default_actor(), channel,
                             subject, conn)
 
@@ -194,7 +193,7 @@ class AuditTrail:
     def _append(self, kind: str, payload: dict[str, Any], actor: str, channel: str,
                 subject: str | None, conn: Connection | None) -> AuditRecord:
         if conn is None:
-            with self.engine.begin() as own:
+            with write_transaction(self.engine) as own:
                 return self._append(kind, payload, actor, channel, subject, own)
         seq, prev = _lock_head(conn, self.key)
         return self._write(conn, seq, prev, kind, payload, actor, channel, subject)
@@ -320,7 +319,7 @@ class AuditTrail:
                 raise TamperError("the audit chain does not verify; purging would destroy the "
                                   "evidence: " + "; ".join(p.describe()
                                                            for p in report.problems[:5]))
-        with self.engine.begin() as conn:
+        with write_transaction(self.engine) as conn:
             seq, prev = _lock_head(conn, self.key)
             first = conn.execute(sa.select(sa.func.min(audit_record.c.seq))).scalar()
             keep = conn.execute(sa.select(sa.func.min(audit_record.c.seq))
@@ -359,6 +358,26 @@ def normalise_query(query: Any) -> dict[str, Any]:
 def version_ref(version: Any) -> dict[str, Any]:
     data = version.to_dict() if hasattr(version, "to_dict") else dict(version)
     return {k: data.get(k) for k in ("source", "seq", "sha256", "published")}
+
+
+def screening_payload(query: Any, versions: Iterable[Any], threshold: float,
+                      results: Iterable[Any], normalised: dict[str, Any] | None = None,
+                      as_of: str | None = None, alerts: list[dict[str, Any]] | None = None,
+                      extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The payload of a ``screening`` record (see :meth:`AuditTrail.record_screening`)."""
+    given = query.to_dict() if hasattr(query, "to_dict") else dict(query)
+    if normalised is None and hasattr(query, "names"):
+        normalised = normalise_query(query)
+    payload: dict[str, Any] = {
+        "query": given, "normalised": normalised, "as_of": as_of,
+        "versions": [version_ref(v) for v in versions], "threshold": threshold,
+        "results": [result_ref(r) for r in results],
+    }
+    if alerts is not None:
+        payload["alerts"] = alerts
+    if extra:
+        payload.update(extra)
+    return payload
 
 
 def result_ref(result: Any) -> dict[str, Any]:

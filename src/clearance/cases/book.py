@@ -33,6 +33,7 @@ from sqlalchemy.engine import Connection, Engine
 from clearance.cases.schema import alert, alert_case, case_decision
 from clearance.errors import ConfigError, NotFoundError, StoreError
 from clearance.settings import Settings, get_settings
+from clearance.store.writers import write_transaction
 
 if TYPE_CHECKING:
     from clearance.audit.trail import AuditTrail
@@ -143,7 +144,7 @@ class CaseBook:
         if not matches:
             return []
         if conn is None:
-            with self.engine.begin() as own:
+            with write_transaction(self.engine) as own:
                 return self.ingest(query, matches, conn=own)
         now = _now()
         fp = record_fingerprint(query)
@@ -259,7 +260,7 @@ class CaseBook:
         if not actor:
             raise ConfigError("a decision needs an actor (--actor or CLEARANCE_ACTOR)")
         now = _now()
-        with self.engine.begin() as conn:
+        with write_transaction(self.engine) as conn:
             # Lock the case row (PostgreSQL) / take the write lock (SQLite) before reading it.
             conn.execute(alert_case.update().where(alert_case.c.id == case_id)
                          .values(updated_at=now))

@@ -15,8 +15,6 @@ def serve(
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
 ) -> None:
     """Serve the HTTP API (settings from CLEARANCE_* variables; see /openapi.json)."""
-    import uvicorn
+    from clearance.api.server import run
 
-    uvicorn.run("clearance.api.app:create_app", factory=True, host=host, port=port,
-                workers=workers, log_level=log_level, server_header=False,
-                access_log=log_level == "debug")
+    run(host, port, workers, log_level)
