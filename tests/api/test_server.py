@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
+import signal
 import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
 
+import httpx
+import pytest
 import uvicorn
 from uvicorn.protocols.http.auto import AutoHTTPProtocol
 from uvicorn.server import ServerState
@@ -58,3 +67,97 @@ def test_connections_get_tcp_nodelay_where_uvicorn_alone_leaves_nagle_on() -> No
     # The control: uvicorn's own protocol on such a socket (about 40 ms per kept-alive
     # request behind delayed ACKs). If asyncio or uvicorn ever fix this, this line says so.
     assert _nodelay_on_accepted(AutoHTTPProtocol) == 0
+
+
+def _children(pid: int) -> list[int]:
+    """The server's worker processes (not multiprocessing's resource tracker)."""
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    out = []
+    for child in (path.read_text().split() if path.exists() else []):
+        with contextlib.suppress(OSError):
+            if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes():
+                out.append(int(child))
+    return out
+
+
+def _established_inodes(port: int) -> set[str]:
+    """Socket inodes of the established connections whose local port is ``port``."""
+    inodes = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if int(fields[1].split(":")[1], 16) == port and fields[3] == "01":
+            inodes.add(fields[9])
+    return inodes
+
+
+def _socket_inodes(pid: int) -> set[str]:
+    out = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with contextlib.suppress(OSError):
+            target = os.readlink(fd)
+            if target.startswith("socket:["):
+                out.add(target[8:-1])
+    return out
+
+
+@pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="needs Linux /proc")
+def test_serve_spreads_connections_over_its_workers_and_stops_cleanly(tmp_path: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "CLEARANCE_HOME": str(tmp_path)}
+    server = subprocess.Popen([sys.executable, "-m", "clearance.cli.main", "serve", "--port",
+                               str(port), "--workers", "2", "--log-level", "warning"], env=env)
+    connections: list[socket.socket] = []
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.3)
+        while len(_children(server.pid)) < 2 or not all(
+                _socket_inodes(w) for w in _children(server.pid)):
+            assert time.monotonic() < deadline, "the workers did not start"
+            time.sleep(0.2)
+        # 16 kept-alive connections opened together, as a load generator does: with one
+        # shared listening socket, a single worker accepted them all.
+        for _ in range(16):
+            connections.append(socket.create_connection(("127.0.0.1", port)))
+        for conn in connections:
+            conn.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        for conn in connections:
+            assert b"200" in conn.recv(4096)
+        established = _established_inodes(port)
+        served = {w: len(_socket_inodes(w) & established) for w in _children(server.pid)}
+        assert sum(served.values()) == 16, served
+        assert all(n >= 1 for n in served.values()), served  # 2 in 65,536 by chance
+    finally:
+        for conn in connections:
+            conn.close()
+        workers = _children(server.pid)
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(60) == 0
+    assert not [w for w in workers if _running(w)]
+
+
+def _running(pid: int) -> bool:
+    with contextlib.suppress(OSError):
+        return "zombie" not in Path(f"/proc/{pid}/status").read_text()
+    return False
+
+
+def test_serve_refuses_a_port_in_use(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        done = subprocess.run([sys.executable, "-m", "clearance.cli.main", "serve", "--port",
+                               str(port), "--workers", "2"], capture_output=True, text=True,
+                              timeout=120, env={**os.environ, "CLEARANCE_HOME": str(tmp_path)})
+    assert done.returncode != 0
+    assert f"cannot listen on 127.0.0.1:{port}" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -40,6 +40,11 @@ class ApiSettings(Settings):
         default=10.0, description="How long a verified API key is trusted before the store is "
                                   "asked again (a revocation takes at most this long).")
     job_workers: int = Field(default=1, description="File-screening jobs run at the same time.")
+    request_threads: int = Field(
+        default=2, ge=1, le=64,
+        description="Requests a worker process handles at once (the others wait their turn). "
+                    "Screening is CPU work under one GIL: more threads only contend for it, "
+                    "and a thread holding the audit writer lock then waits on the others.")
     cache_dir: Path | None = Field(
         default=None, description="Where built indexes are cached; default home/cache.")
 
