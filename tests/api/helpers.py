@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
+import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -79,3 +82,26 @@ def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
     assert body["status"] == status and body["title"] and body["detail"]
     assert "Traceback" not in response.text and 'File "' not in response.text
     return body  # type: ignore[no-any-return]
+
+
+def serve_cli(home: Path, *args: str, timeout: float = 120.0
+              ) -> tuple[subprocess.Popen[bytes], int]:
+    """``clearance serve`` as a user starts it, on a free loopback port; returns once
+    /healthz answers (the caller stops the process)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "CLEARANCE_HOME": str(home)}
+    proc = subprocess.Popen([sys.executable, "-m", "clearance.cli.main", "serve", "--port",
+                             str(port), "--log-level", "warning", *args], env=env)
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200:
+                return proc, port
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline or proc.poll() is not None:
+            proc.kill()
+            raise AssertionError("the server did not start")
+        time.sleep(0.2)

@@ -77,32 +77,17 @@ def test_keys_cli(tmp_path: Path) -> None:
 
 def test_serve_cli_answers(tmp_path: Path) -> None:
     """``clearance serve`` starts uvicorn; /healthz answers without a key, /screen not."""
-    import socket
-    import time
-
     import httpx
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    env = {**os.environ, "CLEARANCE_HOME": str(tmp_path)}
-    proc = subprocess.Popen([sys.executable, "-m", "clearance.cli.main", "serve", "--port",
-                             str(port), "--log-level", "warning"], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    from api.helpers import serve_cli
+
+    proc, port = serve_cli(tmp_path)
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
-                break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        else:
-            raise AssertionError("the server did not start")
+        health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5)
         assert health.json() == {"status": "ok"}
         assert httpx.post(f"http://127.0.0.1:{port}/screen", json={"name": "x"}).status_code \
             == 401
         assert "server" not in health.headers
     finally:
         proc.terminate()
-        proc.communicate(timeout=30)
+        proc.wait(timeout=30)

@@ -12,12 +12,12 @@ import sys
 import time
 from pathlib import Path
 
-import httpx
 import pytest
 import uvicorn
 from uvicorn.protocols.http.auto import AutoHTTPProtocol
 from uvicorn.server import ServerState
 
+from api.helpers import serve_cli
 from clearance.api.server import NoDelayHTTPProtocol
 
 
@@ -102,23 +102,10 @@ def _socket_inodes(pid: int) -> set[str]:
 
 @pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="needs Linux /proc")
 def test_serve_spreads_connections_over_its_workers_and_stops_cleanly(tmp_path: Path) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = {**os.environ, "CLEARANCE_HOME": str(tmp_path)}
-    server = subprocess.Popen([sys.executable, "-m", "clearance.cli.main", "serve", "--port",
-                               str(port), "--workers", "2", "--log-level", "warning"], env=env)
+    server, port = serve_cli(tmp_path, "--workers", "2")
     connections: list[socket.socket] = []
     try:
         deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.3)
         while len(_children(server.pid)) < 2 or not all(
                 _socket_inodes(w) for w in _children(server.pid)):
             assert time.monotonic() < deadline, "the workers did not start"
@@ -126,7 +113,7 @@ def test_serve_spreads_connections_over_its_workers_and_stops_cleanly(tmp_path: 
         # 16 kept-alive connections opened together, as a load generator does: with one
         # shared listening socket, a single worker accepted them all.
         for _ in range(16):
-            connections.append(socket.create_connection(("127.0.0.1", port)))
+            connections.append(socket.create_connection(("127.0.0.1", port), timeout=60))
         for conn in connections:
             conn.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
         for conn in connections:
