@@ -65,11 +65,17 @@ class NameIndex:
         self.size = len(owners)
         self.owners = np.asarray(owners, dtype=np.int32)
         n = max(self.size, 1)
-        self.idf = {k: math.log((n + 1) / (len(v) + 0.5)) for k, v in postings.items()}
-        self.postings = {k: np.asarray(v, dtype=np.int32) for k, v in postings.items()}
-        mass = np.zeros(n, dtype=np.float64)
-        for key, rows in self.postings.items():
-            mass[rows] += self.idf[key]
+        # Postings live in one array with offsets per key, not in an array per key: some
+        # 200,000 small numpy objects cost memory and most of the on-disk cache's load time.
+        self.key_ids = {key: number for number, key in enumerate(postings)}
+        lengths = np.fromiter((len(v) for v in postings.values()), dtype=np.int64,
+                              count=len(postings))
+        self.offsets = np.concatenate(([0], np.cumsum(lengths)))
+        self.rows = np.fromiter((r for v in postings.values() for r in v), dtype=np.int32,
+                                count=int(self.offsets[-1]))
+        self.lengths = lengths
+        self.idf = np.log((n + 1) / (lengths + 0.5))
+        mass = np.bincount(self.rows, weights=np.repeat(self.idf, lengths), minlength=n)
         self.inv_norm = 1.0 / np.sqrt(np.maximum(mass, 1e-9))
         self.word_df = word_df
         self._typos = _TypoNeighbours(word_df)
@@ -133,7 +139,7 @@ class NameIndex:
 
     def _query_mass(self, forms: list[NameForm]) -> float:
         keys = set().union(*(name_keys(f) for f in forms)) if forms else set()
-        return sum(self.idf.get(k, 0.0) for k in keys)
+        return float(sum(self.idf[self.key_ids[k]] for k in keys if k in self.key_ids))
 
     def _row_scores(self, forms: list[NameForm]) -> np.ndarray | None:
         """Every name's retrieval score for the query (None when no key is known)."""
@@ -144,15 +150,17 @@ class NameIndex:
             for token in form.tokens:
                 if token not in self.word_df:
                     keys.update("w:" + w for w in self._typos.near(token))
-        known = [k for k in keys if k in self.postings]
-        usable = [k for k in known if len(self.postings[k]) <= self._common]
+        ids = self.key_ids
+        known = np.fromiter((ids[k] for k in keys if k in ids), dtype=np.int64)
+        usable = known[self.lengths[known] <= self._common]
         if len(usable) < 3:
             usable = known
-        if not usable:
+        if not len(usable):
             return None
-        lists = [self.postings[k] for k in usable]
-        rows = np.concatenate(lists)
-        weights = np.repeat(np.array([self.idf[k] for k in usable]), [len(x) for x in lists])
+        starts, ends = self.offsets[usable], self.offsets[usable + 1]
+        rows = np.concatenate([self.rows[a:b] for a, b in zip(starts.tolist(), ends.tolist(),
+                                                               strict=True)])
+        weights = np.repeat(self.idf[usable], ends - starts)
         scores = np.bincount(rows, weights=weights, minlength=self.size)
         scores *= self.inv_norm
         return scores
