@@ -5,12 +5,18 @@ then measures on one core, in process: index build (fresh and from the
 on-disk cache), single-screening latency, pair-scoring throughput, resident
 memory, and retrieval recall against brute-force scoring. nomenklatura's
 logic-v2 scores the same 50 retrieved candidates per query in the same run.
+Latency and memory are measured twice: in this process, which has built the
+index three times, and in a fresh process that loads the on-disk cache as
+``clearance serve`` and each batch worker do.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import random
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -104,12 +110,42 @@ def retrieval_recall(screener, queries) -> tuple[int, int]:  # type: ignore[no-u
     return found, total
 
 
+def serving_memory(folder: Path, queries: int) -> dict[str, float]:
+    """Resident memory of a fresh process that loads the on-disk cache, as ``clearance serve``
+    and each batch worker do, then screens ``queries`` queries (caches warm, as in service).
+
+    The benchmark's own process is no measure of that: it has built the index three
+    times, and the allocator keeps the freed memory of the first two.
+    """
+    out = subprocess.run([sys.executable, __file__, "--probe", str(folder), str(queries)],
+                         check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def probe(folder: Path, n: int) -> None:
+    """The child side of :func:`serving_memory`."""
+    from clearance.screening import Screener
+    from clearance.store import Store
+
+    store = Store.open(f"sqlite:///{folder}/speed.db")
+    start = current_rss_mb()
+    screener = Screener.from_store(store, cache_dir=folder / "cache")
+    loaded = current_rss_mb()
+    times = bench_screening(screener, make_queries(screener, n, seed=1))
+    print(json.dumps({"start": start, "loaded": loaded, "after": current_rss_mb(),
+                      "median": median(times), "p99": percentile(times, 0.99)}))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--queries", type=int, default=2000)
     parser.add_argument("--recall-queries", type=int, default=150)
     parser.add_argument("--logic-v2-queries", type=int, default=100)
+    parser.add_argument("--probe", nargs=2, metavar=("FOLDER", "QUERIES"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.probe:
+        probe(Path(args.probe[0]), int(args.probe[1]))
+        return
     from clearance.screening import Screener
 
     root = data_dir()
@@ -126,6 +162,7 @@ def main() -> None:
         cache_load = time.perf_counter() - start
         del cached
         rss = current_rss_mb()
+        serving = serving_memory(folder, args.queries)
         names = sum(len(p.names) for p in screener.prepared)
         queries = make_queries(screener, args.queries, seed=1)
         times = bench_screening(screener, queries)
@@ -140,12 +177,20 @@ def main() -> None:
                   f"{median(lv2_times) / ours:.1f}x", "<= 1 ms"],
                  ["single screening p99 ms", percentile(times, 0.99), percentile(lv2_times, 0.99),
                   f"{percentile(lv2_times, 0.99) / percentile(times, 0.99):.1f}x", "<= 10 ms"],
+                 ["  the same in a serving process: median ms", serving["median"], "",
+                  f"{median(lv2_times) / serving['median']:.1f}x", "<= 1 ms"],
+                 ["  the same in a serving process: p99 ms", serving["p99"], "",
+                  f"{percentile(lv2_times, 0.99) / serving['p99']:.1f}x", "<= 10 ms"],
                  ["pair scoring pairs/s", pair_rate, lv2_rate, f"{pair_rate / lv2_rate:.1f}x",
                   ">= 10,000"],
                  ["index build s (from the store)", build, "", "", "<= 5 s"],
                  ["index load s (on-disk cache)", cache_load, "", "", "<= 1 s"],
-                 ["resident memory MB (whole process)", rss, "", "", "<= 500 MB"],
-                 ["resident memory MB before the index", rss_before, "", "", ""],
+                 ["resident memory MB, serving process (cache loaded, after the queries)",
+                  serving["after"], "", "", "<= 500 MB"],
+                 ["  of which before the index (interpreter, libraries, store)",
+                  serving["start"], "", "", ""],
+                 ["resident memory MB, this process (after three builds)", rss, "", "", ""],
+                 ["  of which before the index (store loaded)", rss_before, "", "", ""],
                  ["retrieval recall vs brute force", f"{found}/{total} = "
                   f"{found / max(total, 1):.4f}", "", "", ">= 0.999"]])
     print(f"({len(times)} queries, {n_pairs} distinct pairs for throughput)")

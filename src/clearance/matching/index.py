@@ -26,6 +26,9 @@ from clearance.matching.vocabulary import PARTICLES
 _COMMON_SHARE = 0.05
 """Keys found in more than this share of names are skipped unless the query has few keys."""
 
+_NEAR_TOP = 0.3
+"""Rows scoring this share of the best row are ranked first (see ``_rank_owners``)."""
+
 
 def name_keys(form: NameForm) -> set[str]:
     """The index keys of one analysed name."""
@@ -166,14 +169,21 @@ class NameIndex:
         return scores
 
     def _rank_owners(self, scores: np.ndarray, limit: int) -> list[int]:
-        # A boolean mask is several times faster to scan than the float array itself.
-        hit = np.flatnonzero(scores > 0.0)
+        take = limit * 3
+        # Most rows with a score share a common trigram or two: the best rows are
+        # looked for among those near the top first, and among all only when too few
+        # are. Exact either way: every row of the top ``take`` scores at least that much.
+        hit = np.flatnonzero(scores >= _NEAR_TOP * scores.max())
+        if len(hit) < take:
+            hit = np.flatnonzero(scores > 0.0)
         ranked = scores[hit]
-        take = min(len(hit), limit * 3)
         if take < len(hit):
-            part = np.argpartition(ranked, -take)[-take:]
-            hit, ranked = hit[part], ranked[part]
-        order = hit[np.argsort(-ranked, kind="stable")]
+            # Everything tied with the last row taken stays, and ties go to the lower
+            # row: the candidates do not depend on how numpy partitions.
+            kth = np.partition(ranked, len(hit) - take)[len(hit) - take]
+            keep = ranked >= kth
+            hit, ranked = hit[keep], ranked[keep]
+        order = hit[np.lexsort((hit, -ranked))]
         out: list[int] = []
         seen: set[int] = set()
         for owner in self.owners[order].tolist():

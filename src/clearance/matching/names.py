@@ -190,9 +190,20 @@ def compare_names(query: NameForm, listed: NameForm, weight: WeightFn = default_
 
 def name_score(query: NameForm, listed: NameForm, weight: WeightFn = default_weight
                ) -> tuple[float, str]:
-    """``compare_names``' score and method without the details: the screener's hot path."""
+    """``compare_names``' score and method without the details: the screener's hot path.
+
+    The whole-name measures are only called when they can apply (each checks again).
+    """
     best, method = _alignment(query, listed, weight)[0], "tokens"
-    for candidate in (_compact(query, listed), _acronym(query, listed), _han(query, listed)):
+    nq, nl = len(query.tokens), len(listed.tokens)
+    candidates = []
+    if nq != nl:
+        candidates.append(_compact(query, listed))
+    if nq == 1 or nl == 1:
+        candidates.append(_acronym(query, listed))
+    if query.han and listed.han:
+        candidates.append(_han(query, listed))
+    for candidate in candidates:
         if candidate is not None and candidate.score > best:
             best, method = candidate.score, candidate.method
     return best, method
@@ -226,14 +237,50 @@ def _alignment(query: NameForm, listed: NameForm, weight: WeightFn
         return _NO_ALIGNMENT
     # Only the pairs similar enough to be paired are kept and sorted: most of a
     # candidate's words have nothing to do with the query's.
-    scored = []
-    for i, a in enumerate(q):
-        for j, b in enumerate(lst):
-            sim = word_similarity(a, b)
-            if sim >= MIN_PAIR:
-                scored.append((sim, i, j))
+    scored = [(sim, i, j) for i, a in enumerate(q) for j, b in enumerate(lst)
+              if (sim := word_similarity(a, b)) >= MIN_PAIR]
     if not scored:
         return 0.0, [], 0.0, _legal_penalty(query, listed)
+    pairs = _greedy_pairs(scored)
+    used_q = {i for i, _, _ in pairs}
+    used_l = {j for _, j, _ in pairs}
+    # An unpaired word that looks like a legal form ("LLu" for "LLC", "COIMPANY")
+    # is the legal form garbled or spelled out, not a word of the name.
+    paired_q, unpaired_q = _token_weights(q, listed.legal, weight)
+    paired_l, unpaired_l = _token_weights(lst, query.legal, weight)
+    wq = list(unpaired_q)
+    for i in used_q:
+        wq[i] = paired_q[i]
+    if len(q) > len(used_q) and len(q) >= 3:
+        _discount_legal_letters(q, used_q, wq)
+    wl = list(unpaired_l)
+    for j in used_l:
+        wl[j] = paired_l[j]
+    # Listed names are often fuller than what is screened (a middle name, a
+    # "GRUPO" left out): a listed word the query lacks costs less than a query
+    # word the list lacks, once most of the query has been found.
+    total_q = sum(wq)
+    if sum([wq[i] for i, _, _ in pairs]) >= LIST_EXTRA_MIN_FOUND * total_q:
+        if len(used_l) < len(lst):
+            wl = [w * LIST_EXTRA_WEIGHT if j not in used_l else w for j, w in enumerate(wl)]
+    elif len(used_l) == len(lst) >= 2 and min(sim for _, _, sim in pairs) >= QUERY_EXTRA_MIN_PAIR:
+        # The reverse: a record with every word of a listed name of two words or more,
+        # and more (a father's name, a second given name: "Qasim Mohamed Mahdi al-Rimi"
+        # for "AL-RIMI, Qasim"). The extra words cost less, though more than listed ones.
+        wq = [w * QUERY_EXTRA_WEIGHT if i not in used_q else w for i, w in enumerate(wq)]
+        total_q = sum(wq)
+    matched = sum([sim * (wq[i] + wl[j]) for i, j, sim in pairs])
+    score = matched / (total_q + sum(wl))
+    order = _order_penalty(pairs) if len(pairs) > 1 else 0.0
+    legal = _legal_penalty(query, listed) if query.legal and listed.legal else 0.0
+    return max(0.0, score - order - legal), pairs, order, legal
+
+
+def _greedy_pairs(scored: list[tuple[float, int, int]]) -> list[tuple[int, int, float]]:
+    """Word pairs (i, j, similarity), best first, each word in one pair at most."""
+    if len(scored) == 1:
+        sim, i, j = scored[0]
+        return [(i, j, sim)]
     scored.sort(reverse=True)
     used_q: set[int] = set()
     used_l: set[int] = set()
@@ -244,30 +291,7 @@ def _alignment(query: NameForm, listed: NameForm, weight: WeightFn
         used_q.add(i)
         used_l.add(j)
         pairs.append((i, j, sim))
-    # An unpaired word that looks like a legal form ("LLu" for "LLC", "COIMPANY")
-    # is the legal form garbled or spelled out, not a word of the name.
-    paired_q, unpaired_q = _token_weights(q, listed.legal, weight)
-    paired_l, unpaired_l = _token_weights(lst, query.legal, weight)
-    wq = [paired_q[i] if i in used_q else unpaired_q[i] for i in range(len(q))]
-    _discount_legal_letters(q, used_q, wq)
-    wl = [paired_l[j] if j in used_l else unpaired_l[j] for j in range(len(lst))]
-    # Listed names are often fuller than what is screened (a middle name, a
-    # "GRUPO" left out): a listed word the query lacks costs less than a query
-    # word the list lacks, once most of the query has been found.
-    total_q = sum(wq)
-    if sum(wq[i] for i, _, _ in pairs) >= LIST_EXTRA_MIN_FOUND * total_q:
-        wl = [w * LIST_EXTRA_WEIGHT if j not in used_l else w for j, w in enumerate(wl)]
-    elif len(used_l) == len(lst) >= 2 and min(sim for _, _, sim in pairs) >= QUERY_EXTRA_MIN_PAIR:
-        # The reverse: a record with every word of a listed name of two words or more,
-        # and more (a father's name, a second given name: "Qasim Mohamed Mahdi al-Rimi"
-        # for "AL-RIMI, Qasim"). The extra words cost less, though more than listed ones.
-        wq = [w * QUERY_EXTRA_WEIGHT if i not in used_q else w for i, w in enumerate(wq)]
-        total_q = sum(wq)
-    matched = sum(sim * (wq[i] + wl[j]) for i, j, sim in pairs)
-    score = matched / (total_q + sum(wl))
-    order = _order_penalty(pairs)
-    legal = _legal_penalty(query, listed)
-    return max(0.0, score - order - legal), pairs, order, legal
+    return pairs
 
 
 @lru_cache(maxsize=131072)

@@ -1,14 +1,15 @@
-"""Country names and codes to ISO 3166-1 alpha-2 (lower case), via followthemoney.
+"""Country names and codes to ISO 3166-1 alpha-2 (lower case), via rigour's territories.
 
-FollowTheMoney also knows territories that matter for sanctions and have no ISO
-code of their own, such as ``ua-cri`` (Crimea); those codes are kept as they are.
+These are the territories FollowTheMoney uses. They include some that matter for
+sanctions and have no ISO code of their own, such as ``ua-cri`` (Crimea); those
+codes are kept as they are.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
 
-from followthemoney.types import registry
+from rigour.territories import lookup_territory
 
 # Spellings seen on the official lists that followthemoney does not resolve.
 _EXTRA = {
@@ -37,5 +38,8 @@ def to_country_code(value: str | None) -> str | None:
     extra = _EXTRA.get(text.lower())
     if extra is not None:
         return extra or None
-    code = registry.country.clean(text)
+    # What followthemoney's country type does, without importing followthemoney
+    # (some 50 MB more in every screening process).
+    territory = lookup_territory(text)
+    code = territory.ftm_country if territory is not None else None
     return code.lower() if code else None

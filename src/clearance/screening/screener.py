@@ -174,13 +174,21 @@ def _load_pickle(path: Path) -> Screener:
 
 @contextmanager
 def _gc_paused() -> Iterator[None]:
-    """Pause the garbage collector while hundreds of thousands of small objects are made:
-    it would otherwise scan the growing heap again and again (3-5x slower loads)."""
+    """Pause the garbage collector while hundreds of thousands of small objects are made,
+    then freeze them.
+
+    Without the pause the collector scans the growing heap again and again (3-5x
+    slower loads). Frozen, the index's millions of objects stay out of every later
+    collection: one full collection over them took 0.75 s, a fifth of the time of
+    2,000 screenings, all of it landing on one unlucky request. Freezing does not
+    keep them alive: they are freed by reference counting when the screener goes.
+    """
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        gc.freeze()
         if enabled:
             gc.enable()
 
