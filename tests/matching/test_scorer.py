@@ -118,3 +118,34 @@ def test_explanation_names_the_aligned_words_and_contributions() -> None:
 def test_address_street_is_not_a_name() -> None:
     query = Query("Ningbo Hongyuan Trading Co", address="717 Zhongxing Lu, Ningbo, China")
     assert _score(query, ZTE) < 0.1
+
+
+@pytest.mark.parametrize(("query", "listed", "schema"), [
+    ("PTRT", "PATRIOT", "Vessel"),                          # every vowel dropped
+    ("LNDTK DVLPRS", "LANDTEK DEVELOPERS", "Organization"),
+    ("FV YUAN YV 7877", "FU YUAN YU 7877", "Vessel"),       # u read as v, in short words
+    ("PATKIOT", "PATRIOT", "Vessel"),                       # R read as K
+    ("OP CHON", "PO CHON", "Vessel"),                       # a two-letter word swapped
+    ("CHANG GUANG SATELLITE TECHNOL OGY CO., LTO",           # a word split, LTD misread
+     "CHANG GUANG SATELLITE TECHNOLOGY CO., LTD.", "Organization"),
+    ("AL-ARABI TRADING COMPANY LIMIT ED", "AL-ARABI TRADING COMPANY LIMITED", "Organization"),
+])
+def test_degraded_spellings_still_match(query: str, listed: str, schema: str) -> None:
+    result = compare(prepare_query(Query(query, schema=schema)),
+                     prepare_entity(_entity(listed, schema)))
+    assert result.match, (query, result.explanation)
+
+
+def test_consonants_alone_match_only_the_same_consonants() -> None:
+    vessel = _entity("PATRIOT", "Vessel")
+    assert _score(Query("PTRT", schema="Vessel"), vessel) >= 0.6
+    assert _score(Query("PRTT", schema="Vessel"), vessel) < 0.6   # another word's consonants
+    assert _score(Query("PTRK", schema="Vessel"), vessel) < 0.6
+
+
+def test_glued_words_are_shown_as_glued() -> None:
+    result = compare(prepare_query(Query("CENTER OF D IGITAL TECHNOLOGIES")),
+                     prepare_entity(_entity("CENTER OF DIGITAL TECHNOLOGIES", "Organization")))
+    pairs = {(p["query"], p["list"]) for p in result.explanation["name"]["pairs"]}
+    # The split word is put back together, not glued to its paired neighbour.
+    assert ("digital", "digital") in pairs and ("center", "center") in pairs
