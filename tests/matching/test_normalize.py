@@ -85,3 +85,25 @@ def test_legal_forms_however_punctuated_carry_no_penalty() -> None:
     a = analyze("A&A ESTUDIO ARQUITECTONICO, S. DE R.L. DE, C.V.", "Company")
     b = analyze("A&A ESTUDIO ARQUITECTONICO, S. DE R.L. DE C.V.", "Company")
     assert a.tokens == b.tokens
+
+
+def test_a_persons_leading_initial_is_kept_even_if_it_is_a_stop_word() -> None:
+    assert analyze("A RAHIMI", "Person").tokens == ("a", "rahimi")
+    assert analyze("Y. SYAWAL", "Person").tokens == ("y", "syawal")
+    # In a company name "A" is an article.
+    assert "a" not in analyze("A Better Trading", "Organization").tokens
+
+
+def test_an_is_a_name_not_a_stop_word() -> None:
+    assert analyze("AN Chol Nam", "Person").tokens[0] == "an"
+
+
+@pytest.mark.parametrize("text", ["Abdelrahman", "ABDURRAHMAN", "Abd al-Rahman", "Abdul Rahman",
+                                  "Abdirahman", "ABD ALRAHMAN", "RAHMAN, Abdul"])
+def test_abd_names_however_romanised_give_the_same_words(text: str) -> None:
+    assert analyze(text, "Person").tokens == ("abdal", "rahman")
+
+
+@pytest.mark.parametrize("text", ["Abdullah", "ABDULLAEV", "ABDYKADYROV", "Abdou"])
+def test_other_names_starting_with_abd_stay_whole(text: str) -> None:
+    assert analyze(text, "Person").tokens == (text.lower(),)

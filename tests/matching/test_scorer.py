@@ -129,6 +129,10 @@ def test_address_street_is_not_a_name() -> None:
     ("CHANG GUANG SATELLITE TECHNOL OGY CO., LTO",           # a word split, LTD misread
      "CHANG GUANG SATELLITE TECHNOLOGY CO., LTD.", "Organization"),
     ("AL-ARABI TRADING COMPANY LIMIT ED", "AL-ARABI TRADING COMPANY LIMITED", "Organization"),
+    ("FV YU AN YU 8651", "FU YUAN YU 8651", "Vessel"),      # a stray space in a syllable
+    ("TEH MOTHER ARK LTD", "THE MOTHER ARK LTD", "Organization"),  # a stop word mistyped
+    ("LIMITED LIABILITY CKMPANY TDEIDKOM",                  # a typo in every word
+     "LIMITED LIABILITY COMPANY TREIDKOM", "Organization"),
 ])
 def test_degraded_spellings_still_match(query: str, listed: str, schema: str) -> None:
     result = compare(prepare_query(Query(query, schema=schema)),
@@ -149,3 +153,51 @@ def test_glued_words_are_shown_as_glued() -> None:
     pairs = {(p["query"], p["list"]) for p in result.explanation["name"]["pairs"]}
     # The split word is put back together, not glued to its paired neighbour.
     assert ("digital", "digital") in pairs and ("center", "center") in pairs
+
+
+@pytest.mark.parametrize(("query", "listed", "schema"), [
+    ("FIDELIS LOGISTIC SND SUPPLY SERVICES",                # AND one key away
+     "FIDELIS LOGISTIC AND SUPPLY SERVICES", "Organization"),
+    ("JOINT STOCK COMPANY SAMARA METALLUR",                 # the last word cut off
+     "JOINT STOCK COMPANY SAMARA METALLURGICAL", "Organization"),
+    ("GIM Yong Chol", "KIM Yong Chol", "Person"),           # Revised Romanization
+    ("CHONG Song Il", "JONG Song Il", "Person"),            # McCune-Reischauer
+])
+def test_slips_cost_little(query: str, listed: str, schema: str) -> None:
+    """Variants that were matched, but scored near the threshold rather than near the top."""
+    assert _score(Query(query, schema=schema), _entity(listed, schema)) >= 0.85
+
+
+def test_a_truncated_word_must_be_a_prefix_of_the_listed_word() -> None:
+    listed = _entity("JOINT STOCK COMPANY SAMARA METALLURGICAL", "Organization")
+    cut = _score(Query("JOINT STOCK COMPANY SAMARA METALLUR", schema="Organization"), listed)
+    other = _score(Query("JOINT STOCK COMPANY SAMARA METALLOP", schema="Organization"), listed)
+    assert other < cut
+
+
+def test_legal_words_left_over_on_one_side_only_still_count() -> None:
+    """Unpaired legal words cancel out only when both names have some (see the typo case
+    "LIMITED LIABILITY CKMPANY TDEIDKOM" above); a hard negative of the harness."""
+    listed = _entity("PUBLIC JOINT STOCK COMPANY SAINT PETERSBURG EXCHANGE", "Organization")
+    result = compare(prepare_query(Query("Saint Estate Exchange S.A.", schema="Organization")),
+                     prepare_entity(listed))
+    assert not result.match, result.explanation
+
+
+@pytest.mark.parametrize(("query", "listed"), [
+    ("SHOIGU, Sergei Kuzhugetovich", "SHOIGU, Sergei"),          # the record's patronymic
+    ("KLISHAS, Andrei", "KLISHAS, Andrey Aleksandrovich"),         # the list's patronymic
+    ("MUBARAK MUSHAKHAS SANAD MUBARAK AL-BATHALI",                 # a name written twice
+     "AL-BATHALI, Mubarak Mushakhas Sanad"),
+    ("Hussein Abbas", "ABBAS, Husayn"),                            # ei and ay romanised
+])
+def test_cross_list_spellings_match(query: str, listed: str) -> None:
+    """Real differences between the UN's, OFAC's and the CSL's records of one party."""
+    result = compare(prepare_query(Query(query, schema="Person")), prepare_entity(_entity(listed)))
+    assert result.match, (query, result.explanation)
+
+
+def test_another_word_before_a_generic_listed_name_costs_in_full() -> None:
+    listed = _entity("INDUSTRIAL SOLUTIONS", "Organization")
+    query = Query("EGGENFELDEN INDUSTRIES SOLUTIONS OOO", schema="Organization")
+    assert not compare(prepare_query(query), prepare_entity(listed)).match

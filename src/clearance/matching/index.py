@@ -20,8 +20,9 @@ import numpy as np
 from rapidfuzz.distance import OSA
 from rigour.text import metaphone
 
+from clearance.matching.names import word_similarity
 from clearance.matching.normalize import NameForm, skeleton
-from clearance.matching.vocabulary import PARTICLES
+from clearance.matching.vocabulary import LEGAL_WORDS, PARTICLES
 
 _COMMON_SHARE = 0.05
 """Keys found in more than this share of names are skipped unless the query has few keys."""
@@ -31,15 +32,23 @@ _NEAR_TOP = 0.3
 
 
 def name_keys(form: NameForm) -> set[str]:
-    """The index keys of one analysed name."""
+    """The index keys of one analysed name.
+
+    Words of a legal form written out ("OBSHCHESTVO S OGRANICHENNOI
+    OTVETSTVENNOSTYU", "JOINT STOCK") give only their whole-word key: their
+    dozens of trigrams would otherwise rank every company with the same legal
+    form above the one with the same name.
+    """
     keys: set[str] = set()
-    for token in form.tokens:
+    tokens = [t for t in form.tokens if t not in LEGAL_WORDS]
+    for token in tokens or form.tokens:  # a name of legal words only keeps them all
         padded = f"^{token}$"
         keys.update(padded[i:i + 3] for i in range(len(padded) - 2))
         keys.add("w:" + token)
         if len(token) >= 3:
             keys.add("p:" + metaphone(token))
             keys.add("k:" + skeleton(token))
+    keys.update("w:" + t for t in form.tokens)
     if form.acronym:
         keys.add("a:" + form.acronym)
     # The name with its spaces removed: "MUR MAN" finds "MURMAN", and back.
@@ -152,7 +161,7 @@ class NameIndex:
         for form in forms:
             for token in form.tokens:
                 if token not in self.word_df:
-                    keys.update("w:" + w for w in self._typos.near(token))
+                    keys.update("w:" + w for w in self._likeliest(token))
         ids = self.key_ids
         known = np.fromiter((ids[k] for k in keys if k in ids), dtype=np.int64)
         usable = known[self.lengths[known] <= self._common]
@@ -167,6 +176,20 @@ class NameIndex:
         scores = np.bincount(rows, weights=weights, minlength=self.size)
         scores *= self.inv_norm
         return scores
+
+    def _likeliest(self, word: str) -> list[str]:
+        """The listed words one edit from ``word`` that it most likely stands for.
+
+        Of AQ5A's neighbours AQSA, AQUA, AQRA and AQA, only AQSA (5 read for S)
+        is kept: all of them would rank every AQUA above AL-AQSA. Neighbours
+        within 0.05 of the best stay.
+        """
+        near = self._typos.near(word)
+        if len(near) < 2:
+            return near
+        sims = [word_similarity(word, w) for w in near]
+        best = max(sims)
+        return [w for w, sim in zip(near, sims, strict=True) if sim >= best - 0.05]
 
     def _rank_owners(self, scores: np.ndarray, limit: int) -> list[int]:
         take = limit * 3
@@ -186,27 +209,34 @@ class NameIndex:
         order = hit[np.lexsort((hit, -ranked))]
         out: list[int] = []
         seen: set[int] = set()
-        for owner in self.owners[order].tolist():
-            if owner not in seen:
-                seen.add(owner)
-                out.append(owner)
-                if len(out) >= limit:
-                    break
+        last = 0.0
+        # Owners tied with the last one taken come too (up to twice the limit): when a
+        # dozen entities carry the same alias ("AL-AQSA"), which of them is cut must
+        # not depend on their order in the index.
+        for owner, score in zip(self.owners[order].tolist(), scores[order].tolist(),
+                                strict=True):
+            if owner in seen:
+                continue
+            if len(out) >= limit and (score < last or len(out) >= 2 * limit):
+                break
+            seen.add(owner)
+            out.append(owner)
+            last = score
         return out
 
 
 class _TypoNeighbours:
     """The vocabulary's words within one edit (or one swap) of a word, SymSpell-style.
 
-    Every word of four letters or more is stored under itself and each of its
+    Every word of three letters or more is stored under itself and each of its
     one-letter deletions; a word one substitution, insertion, deletion or
     transposition away shares one of those keys. Keys are CRC-32 hashes in a
     sorted numpy array (a few MB, stable across processes for the on-disk
     cache); hash collisions are weeded out by checking the edit distance.
     """
 
-    MIN_LENGTH = 4
-    MAX_NEIGHBOURS = 12
+    MIN_LENGTH = 3
+    MAX_NEIGHBOURS = 32
 
     def __init__(self, vocabulary: Iterable[str]) -> None:
         self.words = sorted(w for w in vocabulary if len(w) >= self.MIN_LENGTH)
@@ -227,7 +257,10 @@ class _TypoNeighbours:
         lo = np.searchsorted(self.hashes, probes, side="left")
         hi = np.searchsorted(self.hashes, probes, side="right")
         found: list[str] = []
-        for number in {int(o) for a, b in zip(lo, hi, strict=True) for o in self.owners[a:b]}:
+        # In word order, so that which neighbours a very common pattern keeps does not
+        # depend on hash order.
+        for number in sorted({int(o) for a, b in zip(lo, hi, strict=True)
+                              for o in self.owners[a:b]}):
             candidate = self.words[number]
             if OSA.distance(word, candidate) <= 1:
                 found.append(candidate)

@@ -23,7 +23,7 @@ from rapidfuzz.distance import OSA, JaroWinkler, Levenshtein
 from rigour.text import metaphone
 
 from clearance.matching.normalize import NameForm, skeleton
-from clearance.matching.vocabulary import LEGAL_WORDS, PARTICLES
+from clearance.matching.vocabulary import LEGAL_WORDS, PARTICLES, STOPWORDS
 
 MIN_PAIR = 0.6
 """Word pairs below this similarity are left unpaired."""
@@ -49,8 +49,22 @@ GLUE_FLOOR = 0.65
 VOWELLESS_SIMILARITY = 0.9
 """Similarity of a word written without vowels to a word with the same consonants."""
 
+CUT_SIMILARITY = 0.9
+"""Similarity of a query's last word to a listed word it begins (the name cut short)."""
+
+CUT_MIN_LETTERS = 4
+"""Letters a cut last word must keep to count as the beginning of a listed word."""
+
 LEGAL_WORD_WEIGHT = 0.05
 """Weight of an unpaired legal-form word ("LIMITED", "COMPANY")."""
+
+PATRONYMIC_SHARE = 0.4
+"""Share of its weight that an unpaired patronymic costs: lists write them, records
+often leave them out ("KLISHAS, Andrei" for "KLISHAS, Andrey Aleksandrovich")."""
+
+_PATRONYMIC = re.compile(
+    r"...(?:ovich|evich|ovych|evych|ovna|evna|ivna)$|^(?:ogly|oglu|kyzy|qizi)$")
+"""Russian, Ukrainian and Belarusian patronymics, and the Turkic "son of", "daughter of"."""
 
 WeightFn = Callable[[str], float]
 
@@ -135,7 +149,7 @@ def _slip(a: str, b: str, distance: int) -> float:
     if _collapse(a) == _collapse(b) or _ocr(a) == _ocr(b):
         return 1.0 - 0.5 / n
     if distance == 1 and (Levenshtein.distance(a, b) == 2 or _adjacent_slip(a, b)
-                          or _ocr_slip(a, b)):
+                          or _ocr_slip(a, b) or (len(a) != len(b) and n >= 5)):
         return 1.0 - 0.5 / n
     return 0.0
 
@@ -154,10 +168,11 @@ def _ocr_slip(a: str, b: str) -> bool:
 
 
 _TRANSLIT = (("dzh", "j"), ("iya", "ia"), ("iia", "ia"), ("yi", "i"), ("kh", "h"),
-             ("ch", "h"), ("gh", "g"), ("zh", "j"), ("dj", "j"), ("y", "i"), ("ou", "u"),
-             ("oo", "u"), ("ee", "i"), ("w", "v"), ("ph", "f"), ("q", "k"), ("ck", "k"),
-             ("c", "k"))
-"""Spellings that romanisation systems disagree on (Russian, Arabic, Persian, German)."""
+             ("ch", "h"), ("gh", "g"), ("zh", "j"), ("dj", "j"), ("y", "i"), ("ei", "ai"),
+             ("ou", "u"), ("oo", "u"), ("ee", "i"), ("w", "v"), ("ph", "f"), ("q", "k"),
+             ("ck", "k"), ("c", "k"))
+"""Spellings that romanisation systems disagree on (Russian, Arabic, Persian, German):
+HUSSEIN/HUSAYN through y to i and ei to ai, MAIER/MEIER."""
 
 
 @lru_cache(maxsize=65536)
@@ -307,7 +322,7 @@ def _best_alignment(query: NameForm, listed: NameForm, weight: WeightFn
 def _glue_split_words(tokens: tuple[str, ...], paired: dict[int, float],
                       other: tuple[str, ...]) -> tuple[str, ...] | None:
     """``tokens`` with neighbours glued where together they are a word of the other name
-    (more alike than either was paired), or a legal-form word; None if none are.
+    (at least as alike as either part was paired), or a legal-form word; None if none are.
 
     ``paired`` maps the positions of paired words to their similarity.
     """
@@ -319,7 +334,9 @@ def _glue_split_words(tokens: tuple[str, ...], paired: dict[int, float],
         sim = 1.0 if word in LEGAL_WORDS else max(
             (word_similarity(word, w) for w in other
              if abs(len(word) - len(w)) <= 2 and word[0] == w[0]), default=0.0)
-        if sim >= GLUE_MIN and sim > max(paired.get(i, 0.0), paired.get(i + 1, 0.0)):
+        # As alike as the parts were paired is enough ("YU AN" for "YUAN" when the query's
+        # "YU" took the list's other "YU"): the glued alignment is kept only if it scores more.
+        if sim >= GLUE_MIN and sim >= max(paired.get(i, 0.0), paired.get(i + 1, 0.0)):
             glues.append((sim, i))
     if not glues:
         return None
@@ -349,6 +366,11 @@ def _alignment(query: NameForm, listed: NameForm, weight: WeightFn
     # candidate's words have nothing to do with the query's.
     scored = [(sim, i, j) for i, a in enumerate(q) for j, b in enumerate(lst)
               if (sim := word_similarity(a, b)) >= MIN_PAIR]
+    last = q[-1]
+    if len(last) >= CUT_MIN_LETTERS:
+        # A field too narrow for the name cuts its last word: "...COMPANY SAMARA METALLUR".
+        scored.extend((CUT_SIMILARITY, len(q) - 1, j) for j, b in enumerate(lst)
+                      if len(b) > len(last) and b.startswith(last))
     if not scored:
         return 0.0, [], 0.0, _legal_penalty(query, listed)
     pairs = _greedy_pairs(scored)
@@ -366,18 +388,27 @@ def _alignment(query: NameForm, listed: NameForm, weight: WeightFn
     wl = list(unpaired_l)
     for j in used_l:
         wl[j] = paired_l[j]
+    if len(used_q) < len(q) and len(used_l) < len(lst):
+        _cancel_legal_words(wq, used_q, wl, used_l)
     # Listed names are often fuller than what is screened (a middle name, a
     # "GRUPO" left out): a listed word the query lacks costs less than a query
     # word the list lacks, once most of the query has been found.
     total_q = sum(wq)
-    if sum([wq[i] for i, _, _ in pairs]) >= LIST_EXTRA_MIN_FOUND * total_q:
-        if len(used_l) < len(lst):
+    found = sum([wq[i] for i, _, _ in pairs]) >= LIST_EXTRA_MIN_FOUND * total_q
+    if len(used_l) < len(lst):
+        if found:
             wl = [w * LIST_EXTRA_WEIGHT if j not in used_l else w for j, w in enumerate(wl)]
-    elif len(used_l) == len(lst) >= 2 and min(sim for _, _, sim in pairs) >= QUERY_EXTRA_MIN_PAIR:
+    elif len(lst) >= 2 and min(sim for _, _, sim in pairs) >= QUERY_EXTRA_MIN_PAIR:
         # The reverse: a record with every word of a listed name of two words or more,
-        # and more (a father's name, a second given name: "Qasim Mohamed Mahdi al-Rimi"
-        # for "AL-RIMI, Qasim"). The extra words cost less, though more than listed ones.
-        wq = [w * QUERY_EXTRA_WEIGHT if i not in used_q else w for i, w in enumerate(wq)]
+        # and more (a father's name, a patronymic, a second given name: "Qasim Mohamed
+        # Mahdi al-Rimi" for "AL-RIMI, Qasim", "Sergei Kuzhugetovich SHOIGU" for
+        # "SHOIGU, Sergei"). The extra words cost less, though more than listed ones.
+        # When they are the lesser part of the query, only those inside the listed
+        # name do: one more word before or after it is another party's surname or
+        # firm ("EGGENFELDEN INDUSTRIES SOLUTIONS" is not "INDUSTRIAL SOLUTIONS").
+        first, last = min(used_q), max(used_q)
+        wq = [w * QUERY_EXTRA_WEIGHT if i not in used_q and (not found or first < i < last)
+              else w for i, w in enumerate(wq)]
         total_q = sum(wq)
     matched = sum([sim * (wq[i] + wl[j]) for i, j, sim in pairs])
     score = matched / (total_q + sum(wl))
@@ -387,11 +418,16 @@ def _alignment(query: NameForm, listed: NameForm, weight: WeightFn
 
 
 def _greedy_pairs(scored: list[tuple[float, int, int]]) -> list[tuple[int, int, float]]:
-    """Word pairs (i, j, similarity), best first, each word in one pair at most."""
+    """Word pairs (i, j, similarity), best first, each word in one pair at most.
+
+    Of equally good pairs, those of words in like positions come first: a name
+    written twice in a record ("MUBARAK ... SANAD MUBARAK AL-BATHALI") pairs its
+    first MUBARAK with the listed given name, not the second.
+    """
     if len(scored) == 1:
         sim, i, j = scored[0]
         return [(i, j, sim)]
-    scored.sort(reverse=True)
+    scored.sort(key=lambda t: (-t[0], abs(t[1] - t[2]), -t[1], -t[2]))
     used_q: set[int] = set()
     used_l: set[int] = set()
     pairs: list[tuple[int, int, float]] = []
@@ -421,11 +457,45 @@ def _discount_legal_letters(tokens: tuple[str, ...], used: set[int], weights: li
             weights[i] = LEGAL_WORD_WEIGHT
 
 
+def _cancel_legal_words(wq: list[float], used_q: set[int], wl: list[float], used_l: set[int]
+                        ) -> None:
+    """Legal-form words left unpaired on both sides are one legal form written two ways
+    ("LIMITED LIABILITY CKMPANY" for "LLC"): they cost nothing; the legal-form penalty,
+    not the words, weighs how the forms differ.
+
+    Not when only one side has such words and the other a recognised legal form:
+    that made "Saint Estate Exchange S.A." a hit on "PUBLIC JOINT STOCK COMPANY
+    SAINT PETERSBURG EXCHANGE" in the harness's hard negatives."""
+    legal_q = [i for i, w in enumerate(wq) if i not in used_q and w <= LEGAL_WORD_WEIGHT]
+    legal_l = [j for j, w in enumerate(wl) if j not in used_l and w <= LEGAL_WORD_WEIGHT]
+    if legal_q and legal_l:
+        for i in legal_q:
+            wq[i] = 0.0
+        for j in legal_l:
+            wl[j] = 0.0
+
+
 def _unpaired_weight(word: str, legal: tuple[str, ...], weight: WeightFn) -> float:
+    """The weight of an unpaired word: at most ``LEGAL_WORD_WEIGHT`` for a legal-form word
+    (or one like the other name's legal form) and for a mistyped function word or form."""
     if legal and len(word) <= 5 and any(OSA.normalized_similarity(word, form) >= 0.5
                                         for form in legal):
         return 0.0
-    return LEGAL_WORD_WEIGHT if _legal_word(word) else weight(word)
+    if _legal_word(word) or _mistyped_formal(word):
+        return LEGAL_WORD_WEIGHT
+    if _PATRONYMIC.search(word):
+        return weight(word) * PATRONYMIC_SHARE
+    return weight(word)
+
+
+_SHORT_FORMAL = tuple(sorted(w for w in STOPWORDS | LEGAL_WORDS if len(w) == 3))
+
+
+def _mistyped_formal(word: str) -> bool:
+    """A three-letter function word or legal form with one slip: TEH and SND (the
+    words the list's name dropped), LFD for LTD."""
+    return len(word) == 3 and any(OSA.distance(word, form) == 1 and _slip(word, form, 1) > 0
+                                  for form in _SHORT_FORMAL)
 
 
 _LONG_LEGAL = sorted(w for w in LEGAL_WORDS if len(w) >= 5)

@@ -94,7 +94,7 @@ def _analyze(text: str, kind: str) -> NameForm:
     if kind != "person":
         words, legal = _split_legal(words)
     words = _strip_titles(words) if kind != "org" else words
-    core = _drop_stopwords(words)
+    core = _drop_stopwords(_split_abd(words), kind)
     tokens = tuple(EQUIVALENTS.get(w) or ABBREVIATIONS.get(w, w) for w in core)
     compact = "".join(tokens)
     return NameForm(
@@ -219,12 +219,65 @@ def _strip_han_legal(text: str) -> str:
     return stripped
 
 
-def _drop_stopwords(words: list[str]) -> list[str]:
-    """Function words out everywhere, articles only inside the name (see ``ARTICLES``)."""
+def _drop_stopwords(words: list[str], kind: str) -> list[str]:
+    """Function words out everywhere, articles only inside the name (see ``ARTICLES``).
+
+    A person's name that starts with one letter starts with an initial ("A RAHIMI",
+    "Y. SYAWAL"), not with the article "a" or the Spanish "y".
+    """
     last = len(words) - 1
+    initial = kind == "person" and len(words) > 1 and len(words[0]) == 1
     core = [w for i, w in enumerate(words)
-            if w not in STOPWORDS and not (w in ARTICLES and 0 < i < last)]
+            if (w not in STOPWORDS or (i == 0 and initial))
+            and not (w in ARTICLES and 0 < i < last)]
     return core or words
+
+
+_ABD_ARTICLES = frozenset({"al", "el", "ul", "ol", "il", "ar", "ur", "as", "us", "ad", "an",
+                           "at", "az", "ash", "ush", "adh"})
+_ABD_FORMS = frozenset({"abd", "abdel", "abdul", "abdal", "abdol", "abdur", "abdus", "abdoul",
+                        "abdil"})
+_SLAVIC_SURNAME_ENDINGS = ("ov", "ev", "ova", "eva", "ovich", "evich")
+
+
+def _split_abd(words: list[str]) -> list[str]:
+    """Names built on Abd ("servant of"), however romanised, as two words: "abdal" and the
+    rest. ABDELRAHMAN, ABDURRAHMAN, ABD AL-RAHMAN, ABDUL RAHMAN and ABDIRAHMAN all become
+    "abdal rahman"; kept as two words, they survive a reversed order ("RAHMAN, Abdul")."""
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if word == "abd" and i + 1 < len(words):
+            after = words[i + 1]
+            if after in _ABD_ARTICLES:      # ABD AL RAHMAN
+                out.append("abdal")
+                i += 2
+                continue
+            if after[:2] in ("al", "el", "ul") and len(after) >= 6:    # ABD ALRAHMAN
+                out.extend(("abdal", after[2:]))
+                i += 2
+                continue
+        out.extend(_abd_parts(word))
+        i += 1
+    return out
+
+
+def _abd_parts(word: str) -> list[str]:
+    # Also ABDUK for ABDUL: a slip in the form gives no other name (but ABDOU is one).
+    if word in _ABD_FORMS or (len(word) == 5 and word.startswith("abd") and word[3] in "aeiou"
+                              and word[4] not in "aeiou"):
+        return ["abdal"]
+    # A Central Asian surname (ABDULLAEV, ABDYKADYROV) is one name, not Abd and another.
+    if not word.startswith("abd") or len(word) < 8 or word[3] not in "aeiou" \
+            or word.endswith(_SLAVIC_SURNAME_ENDINGS):
+        return [word]
+    rest = word[4:]
+    # The article's l (ABDELAZIZ), or its consonant assimilated to the next (ABDURRAHMAN).
+    if rest[0] == "l" or rest[0] == rest[1]:
+        rest = rest[1:]
+    # ABDULLAH, ABDALLAH (Abd Allah) stay whole: their rest is no name on its own.
+    return ["abdal", rest] if len(rest) >= 4 else [word]
 
 
 def _acronym(tokens: tuple[str, ...]) -> str:

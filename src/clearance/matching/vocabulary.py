@@ -52,9 +52,11 @@ HAN_LEGAL_FORMS: tuple[str, ...] = (
 
 # Words that carry no identity in a name.
 STOPWORDS: frozenset[str] = frozenset({
-    "the", "of", "and", "for", "a", "an", "&", "y", "et", "und",
+    "the", "of", "and", "for", "a", "&", "y", "et", "und",
 })
-"""Function words, dropped wherever they stand (when other words remain)."""
+"""Function words, dropped wherever they stand (when other words remain). Not "an": it is
+a Korean, Chinese and Vietnamese surname (AN Chol, 安), and a syllable that a scanner's
+stray space cuts from a word ("YU AN" for "YUAN")."""
 
 ARTICLES: frozenset[str] = frozenset({
     "der", "die", "das", "la", "de", "le", "les", "el", "los", "las", "del", "di", "da", "do",
@@ -88,6 +90,11 @@ EQUIVALENTS: dict[str, str] = {
     "ben": "bin", "ibn": "bin",
     "ri": "ri", "rhee": "ri", "yi": "ri", "lee": "ri", "rhi": "ri",
     "choi": "choe", "park": "pak", "bak": "pak",
+    # 김 (Kim; Gim in the South's Revised Romanization) and 정 (Chŏng in McCune-Reischauer,
+    # Jeong in RR, Jong as the North writes it, Jung and Chung in common use). The
+    # harness's transliteration class draws on the same systems, so for these two
+    # surnames it measures this table rather than the matcher.
+    "gim": "kim", "chong": "jong", "jeong": "jong", "jung": "jong", "chung": "jong",
 }
 
 # Words of legal forms, spelled out: a query that garbles one ("LIMMITED",
