@@ -249,12 +249,15 @@ def compare_names(query: NameForm, listed: NameForm, weight: WeightFn = default_
 
 
 def name_score(query: NameForm, listed: NameForm, weight: WeightFn = default_weight
-               ) -> tuple[float, str]:
-    """``compare_names``' score and method without the details: the screener's hot path.
+               ) -> tuple[float, str, AlignmentDetail | None]:
+    """``compare_names``' score and method without the write-up: the screener's hot path.
 
     The whole-name measures are only called when they can apply (each checks again).
+    When the word alignment wins, it comes too, for :func:`written_alignment` to
+    write up later without aligning the names again.
     """
-    best, method = _best_alignment(query, listed, weight)[0][0], "tokens"
+    detail = _best_alignment(query, listed, weight)
+    best, method = detail[0][0], "tokens"
     nq, nl = len(query.tokens), len(listed.tokens)
     candidates = []
     if nq != nl:
@@ -266,15 +269,19 @@ def name_score(query: NameForm, listed: NameForm, weight: WeightFn = default_wei
     for candidate in candidates:
         if candidate is not None and candidate.score > best:
             best, method = candidate.score, candidate.method
-    return best, method
+    return best, method, (detail if method == "tokens" and nq and nl else None)
 
 
 def align(query: NameForm, listed: NameForm, weight: WeightFn = default_weight) -> NameMatch:
     """Pair the words of two names, best pairs first, and score the alignment."""
-    q, lst = query.tokens, listed.tokens
-    if not q or not lst:
+    if not query.tokens or not listed.tokens:
         return NameMatch(0.0, "tokens")
-    (score, pairs, order, legal), query, listed = _best_alignment(query, listed, weight)
+    return written_alignment(_best_alignment(query, listed, weight))
+
+
+def written_alignment(detail: AlignmentDetail) -> NameMatch:
+    """An alignment (as :func:`name_score` gives it) with its words spelled out."""
+    (score, pairs, order, legal), query, listed = detail
     q, lst = query.tokens, listed.tokens
     used_q = {i for i, _, _ in pairs}
     used_l = {j for _, j, _ in pairs}
@@ -289,10 +296,12 @@ def align(query: NameForm, listed: NameForm, weight: WeightFn = default_weight) 
 
 Alignment = tuple[float, list[tuple[int, int, float]], float, float]
 _NO_ALIGNMENT: Alignment = (0.0, [], 0.0, 0.0)
+AlignmentDetail = tuple[Alignment, NameForm, NameForm]
+"""An alignment and the two forms it was made on (split words glued back)."""
 
 
 def _best_alignment(query: NameForm, listed: NameForm, weight: WeightFn
-                    ) -> tuple[Alignment, NameForm, NameForm]:
+                    ) -> AlignmentDetail:
     """The alignment, or better, that of the names with a word split in two put back
     together ("TECHNOL OGY", "LIMIT ED", "Telecommuni cations"), on either side.
 

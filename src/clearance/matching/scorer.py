@@ -10,11 +10,13 @@ from typing import Any
 from clearance.matching.config import DEFAULT_CONFIG, MatchConfig
 from clearance.matching.features import FEATURES, Evidence
 from clearance.matching.names import (
+    AlignmentDetail,
     NameMatch,
     WeightFn,
     compare_names,
     default_weight,
     name_score,
+    written_alignment,
 )
 from clearance.matching.normalize import NameForm, analyze
 from clearance.matching.query import Query, normalize_id
@@ -91,6 +93,8 @@ class Evaluation:
     q_form: NameForm
     l_form: NameForm
     name: Name
+    alignment: AlignmentDetail | None = None
+    """The word alignment of the two names, when it gave the name score."""
 
 
 def evaluate(query: PreparedQuery, entity: PreparedEntity, config: MatchConfig = DEFAULT_CONFIG,
@@ -106,13 +110,13 @@ def evaluate(query: PreparedQuery, entity: PreparedEntity, config: MatchConfig =
     :func:`min_name_score`); None when no name reaches it.
     """
     best: Evaluation | None = None
-    for q_form, (l_form, name), match in _best_names(query, entity, weight, names):
+    for q_form, (l_form, name), match, alignment in _best_names(query, entity, weight, names):
         if match.score < min_name:
             continue
         evidence = _evidence(query, entity, match, name, l_form)
         z = _log_odds(evidence, config)
         if best is None or z > best.z:
-            best = Evaluation(z, 0.0, evidence, q_form, l_form, name)
+            best = Evaluation(z, 0.0, evidence, q_form, l_form, name, alignment)
     if best is not None:
         best.score = round(1.0 / (1.0 + math.exp(-(config.calibration_a * best.z
                                                     + config.calibration_b))), 4)
@@ -155,7 +159,10 @@ def explain(outcome: Evaluation, config: MatchConfig = DEFAULT_CONFIG,
     """
     limit = config.threshold if threshold is None else threshold
     name = outcome.name
-    match = compare_names(outcome.q_form, outcome.l_form, weight)
+    # The alignment the score came from is written up, not made again (a tenth of a
+    # screening's time); the other measures are cheap to run again.
+    match = written_alignment(outcome.alignment) if outcome.alignment is not None \
+        else compare_names(outcome.q_form, outcome.l_form, weight)
     evidence = outcome.evidence
     evidence.name = match
     return Comparison(outcome.score, outcome.score >= limit, {
@@ -175,21 +182,24 @@ def explain(outcome: Evaluation, config: MatchConfig = DEFAULT_CONFIG,
 
 def _best_names(query: PreparedQuery, entity: PreparedEntity, weight: WeightFn,
                 positions: Sequence[int] | None = None
-                ) -> list[tuple[NameForm, tuple[NameForm, Name], NameMatch]]:
+                ) -> list[tuple[NameForm, tuple[NameForm, Name], NameMatch,
+                                AlignmentDetail | None]]:
     """The best strong-name match and, if better, the best weak-name match."""
-    best: dict[str, tuple[float, str, NameForm, tuple[NameForm, Name]]] = {}
+    best: dict[str, tuple[float, str, NameForm, tuple[NameForm, Name],
+                          AlignmentDetail | None]] = {}
     names = entity.names if positions is None else [entity.names[i] for i in positions]
     for q_form in query.forms:
         for pair in names:
-            score, method = name_score(q_form, pair[0], weight)
+            score, method, alignment = name_score(q_form, pair[0], weight)
             quality = pair[1].quality
             current = best.get(quality)
             if current is None or score > current[0]:
-                best[quality] = (score, method, q_form, pair)
+                best[quality] = (score, method, q_form, pair, alignment)
     strong, weak = best.get("strong"), best.get("weak")
     chosen = [strong] if strong and weak and weak[0] <= strong[0] else \
         [c for c in (strong, weak) if c]
-    return [(q_form, pair, NameMatch(score, method)) for score, method, q_form, pair in chosen]
+    return [(q_form, pair, NameMatch(score, method), alignment)
+            for score, method, q_form, pair, alignment in chosen]
 
 
 def _evidence(query: PreparedQuery, entity: PreparedEntity, match: NameMatch, name: Name,
