@@ -205,17 +205,14 @@ class AuditTrail:
                "payload": canonical(payload).decode("utf-8"), "prev_hash": prev}
         digest = record_hash(row)
         key = self.key
-        insert = audit_record.insert().values(**row, hash=digest)
-        move = audit_head.update().where(audit_head.c.id == 1).values(
-            hash=digest, key_id=key.key_id, mac=key.sign("head", seq, digest))
+        params = {**{"r_" + k: v for k, v in row.items()}, "r_hash": digest,
+                  "head_hash": digest, "head_key_id": key.key_id,
+                  "head_mac": key.sign("head", seq, digest)}
         if conn.dialect.name == "postgresql":
-            # One round trip: the INSERT runs as a data-modifying CTE of the head UPDATE.
-            ins = insert.returning(audit_record.c.id).cte("ins")
-            record_id = conn.execute(move.returning(
-                sa.select(ins.c.id).scalar_subquery())).scalar_one()
+            record_id = conn.execute(_INSERT_AND_MOVE_PG, params).scalar_one()
         else:
-            record_id = conn.execute(insert).inserted_primary_key[0]
-            conn.execute(move)
+            record_id = conn.execute(_INSERT_RECORD, params).inserted_primary_key[0]
+            conn.execute(_MOVE_HEAD, params)
         return AuditRecord(record_id, seq, kind, row["recorded_at"], row["actor"],
                            row["channel"], row["subject"], orjson.loads(row["payload"]), prev,
                            digest)
@@ -386,12 +383,27 @@ def result_ref(result: Any) -> dict[str, Any]:
         data = result.to_dict()
         entity = getattr(result, "entity", None)
         if entity is not None:
-            data["entity_hash"] = entity.content_hash()
+            data["entity_hash"] = getattr(result, "entity_hash", "") or entity.content_hash()
     else:
         data = dict(result)
     keep = ("entity_id", "name", "schema", "source", "lists", "score", "match", "restricted",
             "entity_hash", "notes", "explanation")
     return {k: data[k] for k in keep if k in data}
+
+
+# The statements of an append, built once: building them per call (``.values(**row)``)
+# cost more than executing them. Executed with a dict of the row and head values.
+_TAKE_HEAD = (audit_head.update().where(audit_head.c.id == 1)
+              .values(seq=audit_head.c.seq + 1)
+              .returning(audit_head.c.seq, audit_head.c.hash, audit_head.c.key_id))
+_INSERT_RECORD = audit_record.insert().values(
+    {c.name: sa.bindparam("r_" + c.name) for c in audit_record.c if c.name != "id"})
+_MOVE_HEAD = audit_head.update().where(audit_head.c.id == 1).values(
+    hash=sa.bindparam("head_hash"), key_id=sa.bindparam("head_key_id"),
+    mac=sa.bindparam("head_mac"))
+# PostgreSQL: one round trip, the INSERT running as a data-modifying CTE of the head UPDATE.
+_INSERTED = _INSERT_RECORD.returning(audit_record.c.id).cte("ins")
+_INSERT_AND_MOVE_PG = _MOVE_HEAD.returning(sa.select(_INSERTED.c.id).scalar_subquery())
 
 
 def _lock_head(conn: Connection, key: AuditKey) -> tuple[int, str]:
@@ -400,10 +412,7 @@ def _lock_head(conn: Connection, key: AuditKey) -> tuple[int, str]:
     A writer whose key is not the one that signed the head refuses to append (fail
     closed): two keys on one chain would leave a head nobody can fully verify.
     """
-    row = conn.execute(audit_head.update().where(audit_head.c.id == 1)
-                       .values(seq=audit_head.c.seq + 1)
-                       .returning(audit_head.c.seq, audit_head.c.hash, audit_head.c.key_id)
-                       ).first()
+    row = conn.execute(_TAKE_HEAD).first()
     if row is None:
         raise TamperError("the audit chain-head row is missing; run `clearance audit verify`")
     if row[2] is not None and row[2] != key.key_id:

@@ -150,57 +150,57 @@ class CaseBook:
         fp = record_fingerprint(query)
         key = subject_key(query)
         fields = query.to_dict() if hasattr(query, "to_dict") else dict(query)
+        subject = orjson.dumps(fields).decode()
+        stmts = _statements(conn.dialect.name)
         # The upsert comes first: on SQLite it takes the write lock for the whole
         # ingest; on PostgreSQL the case row is then locked FOR UPDATE.
-        conn.execute(_insert_ignore(conn, alert_case, "subject_key").values(
-            subject_key=key, subject_id=_given_id(query), subject_name=str(fields.get("name")),
-            subject=orjson.dumps(fields).decode(), record_fingerprint=fp, state="open",
-            pending_by=None, created_at=now, updated_at=now))
-        case = conn.execute(sa.select(alert_case).where(alert_case.c.subject_key == key)
-                            .with_for_update()).mappings().one()
+        conn.execute(stmts.upsert_case, _prefixed({
+            "subject_key": key, "subject_id": _given_id(query),
+            "subject_name": str(fields.get("name")), "subject": subject,
+            "record_fingerprint": fp, "state": "open", "pending_by": None, "created_at": now,
+            "updated_at": now}))
+        case = conn.execute(stmts.case_for_update, {"key": key}).mappings().one()
         outcomes, new = [], 0
         for result in matches:
-            outcome = self._alert(conn, case["id"], result, fp, now)
+            outcome = self._alert(conn, stmts, case["id"], result, fp, now)
             new += outcome["status"] == "new"
             outcomes.append(outcome)
-        values: dict[str, Any] = {"subject": orjson.dumps(fields).decode(),
-                                  "subject_name": str(fields.get("name")),
-                                  "record_fingerprint": fp, "updated_at": now}
+        values: dict[str, Any] = {"case_id": case["id"], "new_subject": subject,
+                                  "new_subject_name": str(fields.get("name")),
+                                  "new_record_fingerprint": fp, "new_updated_at": now}
         if new and case["state"] in CLOSED:
-            values.update(state="open", pending_by=None)
             conn.execute(case_decision.insert().values(
                 case_id=case["id"], actor=SYSTEM, at=now, decision="reopen", reason="new-alert",
                 note=f"{new} new alert(s): the screened record or the list entry changed",
                 from_state=case["state"], to_state="open"))
-        conn.execute(alert_case.update().where(alert_case.c.id == case["id"]).values(**values))
+            conn.execute(_REOPEN_CASE, values)
+        else:
+            conn.execute(_TOUCH_CASE, values)
         return outcomes
 
-    def _alert(self, conn: Connection, case_id: int, result: Any, fp: str, now: str
-               ) -> dict[str, Any]:
+    def _alert(self, conn: Connection, stmts: _Statements, case_id: int, result: Any, fp: str,
+               now: str) -> dict[str, Any]:
         entity_id = str(_get(result, "entity_id"))
         entity_hash = _entity_hash(result)
-        where = sa.and_(alert.c.case_id == case_id, alert.c.entity_id == entity_id,
-                        alert.c.record_fingerprint == fp, alert.c.entity_hash == entity_hash)
-        row = conn.execute(sa.select(alert).where(where)).mappings().first()
+        where = {"case_id": case_id, "entity_id": entity_id, "record_fingerprint": fp,
+                 "entity_hash": entity_hash}
+        row = conn.execute(_FIND_ALERT, where).mappings().first()
+        score = float(_get(result, "score"))
         out = {"case_id": case_id, "entity_id": entity_id, "score": _get(result, "score")}
         if row is None:
-            conn.execute(_insert_ignore(conn, alert, "case_id", "entity_id",
-                                        "record_fingerprint", "entity_hash").values(
-                case_id=case_id, entity_id=entity_id, entity_name=str(_get(result, "name")),
-                source=str(_get(result, "source") or ""),
-                lists=orjson.dumps(list(_get(result, "lists") or [])).decode(),
-                score=float(_get(result, "score")), entity_hash=entity_hash,
-                record_fingerprint=fp, state="open", decision_id=None, first_seen=now,
-                last_seen=now, seen=1, suppressed=0))
-            row = conn.execute(sa.select(alert).where(where)).mappings().one()
+            conn.execute(stmts.insert_alert, _prefixed({
+                **where, "entity_name": str(_get(result, "name")),
+                "source": str(_get(result, "source") or ""),
+                "lists": orjson.dumps(list(_get(result, "lists") or [])).decode(),
+                "score": score, "state": "open", "decision_id": None, "first_seen": now,
+                "last_seen": now, "seen": 1, "suppressed": 0}))
+            row = conn.execute(_FIND_ALERT, where).mappings().one()
             return {**out, "alert_id": row["id"], "status": "new"}
         if row["state"] == "cleared":
-            conn.execute(alert.update().where(alert.c.id == row["id"]).values(
-                suppressed=alert.c.suppressed + 1, last_seen=now))
+            conn.execute(_SUPPRESS_ALERT, {"alert_id": row["id"], "now": now})
             return {**out, "alert_id": row["id"], "status": "suppressed",
                     "decision_id": row["decision_id"]}
-        conn.execute(alert.update().where(alert.c.id == row["id"]).values(
-            seen=alert.c.seen + 1, last_seen=now, score=float(_get(result, "score"))))
+        conn.execute(_SEE_ALERT, {"alert_id": row["id"], "now": now, "new_score": score})
         status = "confirmed" if row["state"] == "confirmed" else "open"
         return {**out, "alert_id": row["id"], "status": status}
 
@@ -305,8 +305,57 @@ class CaseBook:
         return out
 
 
-def _insert_ignore(conn: Connection, table: sa.Table, *keys: str) -> Any:
-    if conn.dialect.name == "postgresql":
+# The statements of ``CaseBook.ingest``, built once (building them per call cost more
+# than running them), executed with dicts of values.
+_FIND_ALERT = sa.select(alert).where(
+    alert.c.case_id == sa.bindparam("case_id"), alert.c.entity_id == sa.bindparam("entity_id"),
+    alert.c.record_fingerprint == sa.bindparam("record_fingerprint"),
+    alert.c.entity_hash == sa.bindparam("entity_hash"))
+_SUPPRESS_ALERT = alert.update().where(alert.c.id == sa.bindparam("alert_id")).values(
+    suppressed=alert.c.suppressed + 1, last_seen=sa.bindparam("now"))
+_SEE_ALERT = alert.update().where(alert.c.id == sa.bindparam("alert_id")).values(
+    seen=alert.c.seen + 1, last_seen=sa.bindparam("now"), score=sa.bindparam("new_score"))
+_CASE_SET = {name: sa.bindparam("new_" + name)
+             for name in ("subject", "subject_name", "record_fingerprint", "updated_at")}
+_TOUCH_CASE = alert_case.update().where(alert_case.c.id == sa.bindparam("case_id")).values(
+    _CASE_SET)
+_REOPEN_CASE = alert_case.update().where(alert_case.c.id == sa.bindparam("case_id")).values(
+    {**_CASE_SET, "state": "open", "pending_by": None})
+
+
+@dataclass(frozen=True)
+class _Statements:
+    """The dialect-specific statements of an ingest (insert-or-ignore, row locks)."""
+
+    upsert_case: Any
+    case_for_update: Any
+    insert_alert: Any
+
+
+_BY_DIALECT: dict[str, _Statements] = {}
+
+
+def _prefixed(values: dict[str, Any]) -> dict[str, Any]:
+    """Column values under their parameter names (a bind may not be named as its column)."""
+    return {"new_" + k: v for k, v in values.items()}
+
+
+def _statements(dialect: str) -> _Statements:
+    found = _BY_DIALECT.get(dialect)
+    if found is None:
+        found = _BY_DIALECT[dialect] = _Statements(
+            upsert_case=_insert_ignore_on(dialect, alert_case, "subject_key").values(
+                {c.name: sa.bindparam("new_" + c.name) for c in alert_case.c if c.name != "id"}),
+            case_for_update=sa.select(alert_case).where(
+                alert_case.c.subject_key == sa.bindparam("key")).with_for_update(),
+            insert_alert=_insert_ignore_on(
+                dialect, alert, "case_id", "entity_id", "record_fingerprint", "entity_hash"
+            ).values({c.name: sa.bindparam("new_" + c.name) for c in alert.c if c.name != "id"}))
+    return found
+
+
+def _insert_ignore_on(dialect: str, table: sa.Table, *keys: str) -> Any:
+    if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
         return pg_insert(table).on_conflict_do_nothing(index_elements=list(keys))
@@ -328,7 +377,7 @@ def _get(result: Any, name: str) -> Any:
 def _entity_hash(result: Any) -> str:
     if isinstance(result, dict):
         return str(result["entity_hash"])
-    return str(result.entity.content_hash())
+    return str(getattr(result, "entity_hash", "") or result.entity.content_hash())
 
 
 def _given_id(query: Any) -> str | None:

@@ -49,6 +49,8 @@ class ScreeningResult:
     explanation: dict[str, Any]
     listings: list[Listing] = field(default_factory=list)
     notes: list[Listing] = field(default_factory=list)
+    entity_hash: str = ""
+    """The content hash of the entity as screened (what the audit and the alerts keep)."""
 
     @property
     def entity_id(self) -> str:
@@ -163,7 +165,18 @@ class Screener:
     def _result(self, entity: Entity, comparison: Comparison) -> ScreeningResult:
         return ScreeningResult(entity, comparison.score, comparison.match,
                                comparison.explanation, entity.listings_on(self.as_of),
-                               entity.notes_on(self.as_of))
+                               entity.notes_on(self.as_of), self._content_hash(entity))
+
+    def _content_hash(self, entity: Entity) -> str:
+        """``entity.content_hash()``, once per entity: the entities of a screener never
+        change, and hashing one again for each result was a tenth of an API request."""
+        memo: dict[str, str] | None = self.__dict__.get("_hashes")
+        if memo is None:
+            memo = self.__dict__["_hashes"] = {}
+        found = memo.get(entity.id)
+        if found is None:
+            found = memo[entity.id] = entity.content_hash()
+        return found
 
 
 def _load_pickle(path: Path) -> Screener:
