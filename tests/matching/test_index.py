@@ -21,7 +21,7 @@ def test_legal_words_give_only_their_whole_word_key() -> None:
 
 def test_the_likeliest_typo_neighbour_wins() -> None:
     index = _index(["AL-AQSA FOUNDATION", "AQUA MARINE", "AQRA TRADING", "AQA GROUP"])
-    assert index._likeliest("aq5a") == ["aqsa"]
+    assert index._likeliest("aq5a") == ("aqsa",)
     assert index.search([analyze("AQ5A FOUNDATION", "Organization")], limit=1) == [0]
 
 

@@ -7,6 +7,7 @@ calls the screening API and shapes answers. Everything is reached through
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -52,6 +53,7 @@ def create_app(settings: ApiSettings | None = None, store: Store | None = None,
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.request_threads
+        _rarer_full_collections()
         holder.start()
         yield
         holder.stop()
@@ -69,6 +71,23 @@ def create_app(settings: ApiSettings | None = None, store: Store | None = None,
     _middleware(app, svc)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+def _rarer_full_collections() -> None:
+    """Full garbage collections ten times rarer than Python's default.
+
+    The matcher's caches hold some hundreds of thousands of small objects that every
+    full collection walks (40 to 140 ms each, measured under load), and with the
+    index itself frozen out of the collector, Python's default ran one every few
+    hundred requests: those pauses made the 99th-percentile latency. Nearly all
+    garbage is freed by reference counting; the rest waits a little longer.
+    """
+    young, middle, _old = gc.get_threshold()
+    gc.set_threshold(young, middle, FULL_COLLECTION_THRESHOLD)
+
+
+FULL_COLLECTION_THRESHOLD = 100
+"""Collections of the middle generation between two full ones (Python's default: 10)."""
 
 
 def _middleware(app: FastAPI, svc: Services) -> None:

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from fastapi import Request
+from starlette.concurrency import run_in_threadpool
 
 from clearance.api.problems import Problem
 from clearance.store import Store
@@ -64,13 +65,19 @@ class KeyVerifier:
         self._cache: dict[str, tuple[ApiKey, float]] = {}
         self._lock = threading.Lock()
 
-    def verify(self, key: str) -> ApiKey | None:
+    def cached(self, key: str) -> ApiKey | None:
+        """The key's role if it was verified less than ``ttl`` seconds ago, else None."""
         digest = hashlib.sha256(key.encode("utf-8", "replace")).hexdigest()
-        now = time.monotonic()
         with self._lock:
             hit = self._cache.get(digest)
-        if hit is not None and hit[1] > now:
-            return hit[0]
+        return hit[0] if hit is not None and hit[1] > time.monotonic() else None
+
+    def verify(self, key: str) -> ApiKey | None:
+        hit = self.cached(key)
+        if hit is not None:
+            return hit
+        digest = hashlib.sha256(key.encode("utf-8", "replace")).hexdigest()
+        now = time.monotonic()
         info = verify_key(self.store, key)
         with self._lock:
             if info is None:
@@ -94,10 +101,15 @@ def bearer_key(request: Request) -> str | None:
 def require(role: str) -> Callable[[Request], ApiKey]:
     """A FastAPI dependency: the caller's key, which must have at least ``role``."""
 
-    def dependency(request: Request) -> ApiKey:
+    async def dependency(request: Request) -> ApiKey:
         services = request.app.state.services
         key = bearer_key(request)
-        info = services.verifier.verify(key) if key and len(key) < 200 else None
+        info = None
+        if key and len(key) < 200:
+            # A key verified lately is answered here; otherwise the store is asked, in a
+            # thread, not on the event loop.
+            info = services.verifier.cached(key) or await run_in_threadpool(
+                services.verifier.verify, key)
         if info is None:
             raise Problem(401, "a valid API key is required (Authorization: Bearer <key>)",
                           headers=_CHALLENGE)

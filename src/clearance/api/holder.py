@@ -94,6 +94,11 @@ class ScreenerHolder:
     def updating(self) -> bool:
         return bool(self.last_update and self.last_update["status"] == "running")
 
+    def serving_day(self) -> str | None:
+        """The day of the index being served (None before one is loaded)."""
+        loaded = self._loaded
+        return loaded.screener.as_of if loaded is not None else None
+
     def screener_for(self, as_of: str | None) -> Screener:
         """The serving index, or (for another day) one built for that day, kept in a small LRU."""
         current = self.loaded

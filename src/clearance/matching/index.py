@@ -15,6 +15,8 @@ from __future__ import annotations
 import math
 import zlib
 from collections.abc import Iterable
+from functools import lru_cache
+from typing import Any
 
 import numpy as np
 from rapidfuzz.distance import OSA
@@ -42,12 +44,7 @@ def name_keys(form: NameForm) -> set[str]:
     keys: set[str] = set()
     tokens = [t for t in form.tokens if t not in LEGAL_WORDS]
     for token in tokens or form.tokens:  # a name of legal words only keeps them all
-        padded = f"^{token}$"
-        keys.update(padded[i:i + 3] for i in range(len(padded) - 2))
-        keys.add("w:" + token)
-        if len(token) >= 3:
-            keys.add("p:" + metaphone(token))
-            keys.add("k:" + skeleton(token))
+        keys.update(_word_keys(token))
     keys.update("w:" + t for t in form.tokens)
     if form.acronym:
         keys.add("a:" + form.acronym)
@@ -56,8 +53,25 @@ def name_keys(form: NameForm) -> set[str]:
     if form.han:
         keys.update("h:" + c for c in form.han)
         keys.update("h:" + form.han[i:i + 2] for i in range(len(form.han) - 1))
-    keys.discard("p:")
     return keys
+
+
+@lru_cache(maxsize=131072)
+def _word_keys(token: str) -> tuple[str, ...]:
+    """A word's own keys: its trigrams, itself, its sound and its consonants (made once:
+    names share their words, and each word's keys cost tens of microseconds).
+
+    A tuple of strings, which the garbage collector stops tracking, where a frozenset
+    would be scanned by every full collection (one per cached word).
+    """
+    padded = f"^{token}$"
+    keys = {padded[i:i + 3] for i in range(len(padded) - 2)}
+    keys.add("w:" + token)
+    if len(token) >= 3:
+        keys.add("p:" + metaphone(token))
+        keys.add("k:" + skeleton(token))
+    keys.discard("p:")
+    return tuple(sorted(keys))
 
 
 class NameIndex:
@@ -155,6 +169,16 @@ class NameIndex:
 
     def _row_scores(self, forms: list[NameForm]) -> np.ndarray | None:
         """Every name's retrieval score for the query (None when no key is known)."""
+        found = self._query_rows(forms)
+        if found is None:
+            return None
+        rows, weights = found
+        scores = np.bincount(rows, weights=weights, minlength=self.size)
+        scores *= self.inv_norm
+        return scores
+
+    def _query_rows(self, forms: list[NameForm]) -> tuple[np.ndarray, np.ndarray] | None:
+        """The rows of the query's keys' postings, one per key they hold, with the key's idf."""
         keys = set().union(*(name_keys(f) for f in forms)) if forms else set()
         # A mistyped word is not in the vocabulary: look for the listed words one
         # edit away, so that a name with a typo in every word is still found.
@@ -169,29 +193,44 @@ class NameIndex:
             usable = known
         if not len(usable):
             return None
-        starts, ends = self.offsets[usable], self.offsets[usable + 1]
-        rows = np.concatenate([self.rows[a:b] for a, b in zip(starts.tolist(), ends.tolist(),
-                                                               strict=True)])
-        weights = np.repeat(self.idf[usable], ends - starts)
-        scores = np.bincount(rows, weights=weights, minlength=self.size)
-        scores *= self.inv_norm
-        return scores
+        starts, lengths = self.offsets[usable], self.lengths[usable]
+        # The postings' positions gathered in one go (as concatenating the slices would).
+        ends = np.cumsum(lengths)
+        positions = np.arange(int(ends[-1])) + np.repeat(starts - (ends - lengths), lengths)
+        return self.rows[positions], np.repeat(self.idf[usable], lengths)
 
-    def _likeliest(self, word: str) -> list[str]:
+    def _likeliest(self, word: str) -> tuple[str, ...]:
         """The listed words one edit from ``word`` that it most likely stands for.
 
         Of AQ5A's neighbours AQSA, AQUA, AQRA and AQA, only AQSA (5 read for S)
         is kept: all of them would rank every AQUA above AL-AQSA. Neighbours
         within 0.05 of the best stay.
         """
+        # Tuples, not lists: untracked by the garbage collector once seen (see _word_keys).
+        memo: dict[str, tuple[str, ...]] | None = self.__dict__.get("_likely")
+        if memo is None or len(memo) > 100_000:
+            memo = self.__dict__["_likely"] = {}
+        found = memo.get(word)
+        if found is None:
+            found = memo[word] = self._likeliest_of(word)
+        return found
+
+    def _likeliest_of(self, word: str) -> tuple[str, ...]:
         near = self._typos.near(word)
         if len(near) < 2:
-            return near
+            return tuple(near)
         sims = [word_similarity(word, w) for w in near]
         best = max(sims)
-        return [w for w, sim in zip(near, sims, strict=True) if sim >= best - 0.05]
+        return tuple(w for w, sim in zip(near, sims, strict=True) if sim >= best - 0.05)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # What queries leave behind is not part of the index (nor of its on-disk cache).
+        state = dict(self.__dict__)
+        state.pop("_likely", None)
+        return state
 
     def _rank_owners(self, scores: np.ndarray, limit: int) -> list[int]:
+        """The best ``limit`` owners by their best row's score."""
         take = limit * 3
         # Most rows with a score share a common trigram or two: the best rows are
         # looked for among those near the top first, and among all only when too few
