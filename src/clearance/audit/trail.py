@@ -29,6 +29,7 @@ from clearance.audit.chain import AuditKey, canonical, record_hash
 from clearance.audit.schema import GENESIS, audit_head, audit_record
 from clearance.errors import ConfigError, TamperError
 from clearance.settings import Settings, get_settings
+from clearance.store.prepared import PreparedStatement
 from clearance.store.writers import write_transaction
 
 RESERVED_KINDS = frozenset({"purge"})
@@ -209,10 +210,10 @@ class AuditTrail:
                   "head_hash": digest, "head_key_id": key.key_id,
                   "head_mac": key.sign("head", seq, digest)}
         if conn.dialect.name == "postgresql":
-            record_id = conn.execute(_INSERT_AND_MOVE_PG, params).scalar_one()
+            record_id = _INSERT_AND_MOVE_PG.execute(conn, params).fetchone()[0]
         else:
-            record_id = conn.execute(_INSERT_RECORD, params).inserted_primary_key[0]
-            conn.execute(_MOVE_HEAD, params)
+            record_id = _INSERT_RECORD.execute(conn, params).lastrowid
+            _MOVE_HEAD.execute(conn, params)
         return AuditRecord(record_id, seq, kind, row["recorded_at"], row["actor"],
                            row["channel"], row["subject"], orjson.loads(row["payload"]), prev,
                            digest)
@@ -391,19 +392,24 @@ def result_ref(result: Any) -> dict[str, Any]:
     return {k: data[k] for k in keep if k in data}
 
 
-# The statements of an append, built once: building them per call (``.values(**row)``)
-# cost more than executing them. Executed with a dict of the row and head values.
-_TAKE_HEAD = (audit_head.update().where(audit_head.c.id == 1)
-              .values(seq=audit_head.c.seq + 1)
-              .returning(audit_head.c.seq, audit_head.c.hash, audit_head.c.key_id))
-_INSERT_RECORD = audit_record.insert().values(
+# The statements of an append, built and compiled once (see clearance.store.prepared):
+# building and running them through Core cost more than the database's work. Executed
+# with a dict of the row and head values.
+_TAKE_HEAD_STATEMENT = (audit_head.update().where(audit_head.c.id == 1)
+                        .values(seq=audit_head.c.seq + 1)
+                        .returning(audit_head.c.seq, audit_head.c.hash, audit_head.c.key_id))
+_INSERT_STATEMENT = audit_record.insert().values(
     {c.name: sa.bindparam("r_" + c.name) for c in audit_record.c if c.name != "id"})
-_MOVE_HEAD = audit_head.update().where(audit_head.c.id == 1).values(
+_MOVE_HEAD_STATEMENT = audit_head.update().where(audit_head.c.id == 1).values(
     hash=sa.bindparam("head_hash"), key_id=sa.bindparam("head_key_id"),
     mac=sa.bindparam("head_mac"))
+_TAKE_HEAD = PreparedStatement(_TAKE_HEAD_STATEMENT)
+_INSERT_RECORD = PreparedStatement(_INSERT_STATEMENT)
+_MOVE_HEAD = PreparedStatement(_MOVE_HEAD_STATEMENT)
 # PostgreSQL: one round trip, the INSERT running as a data-modifying CTE of the head UPDATE.
-_INSERTED = _INSERT_RECORD.returning(audit_record.c.id).cte("ins")
-_INSERT_AND_MOVE_PG = _MOVE_HEAD.returning(sa.select(_INSERTED.c.id).scalar_subquery())
+_INSERTED = _INSERT_STATEMENT.returning(audit_record.c.id).cte("ins")
+_INSERT_AND_MOVE_PG = PreparedStatement(
+    _MOVE_HEAD_STATEMENT.returning(sa.select(_INSERTED.c.id).scalar_subquery()))
 
 
 def _lock_head(conn: Connection, key: AuditKey) -> tuple[int, str]:
@@ -412,7 +418,7 @@ def _lock_head(conn: Connection, key: AuditKey) -> tuple[int, str]:
     A writer whose key is not the one that signed the head refuses to append (fail
     closed): two keys on one chain would leave a head nobody can fully verify.
     """
-    row = conn.execute(_TAKE_HEAD).first()
+    row = _TAKE_HEAD.execute(conn).fetchone()
     if row is None:
         raise TamperError("the audit chain-head row is missing; run `clearance audit verify`")
     if row[2] is not None and row[2] != key.key_id:

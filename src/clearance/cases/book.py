@@ -33,6 +33,7 @@ from sqlalchemy.engine import Connection, Engine
 from clearance.cases.schema import alert, alert_case, case_decision
 from clearance.errors import ConfigError, NotFoundError, StoreError
 from clearance.settings import Settings, get_settings
+from clearance.store.prepared import PreparedStatement, first
 from clearance.store.writers import write_transaction
 
 if TYPE_CHECKING:
@@ -154,12 +155,14 @@ class CaseBook:
         stmts = _statements(conn.dialect.name)
         # The upsert comes first: on SQLite it takes the write lock for the whole
         # ingest; on PostgreSQL the case row is then locked FOR UPDATE.
-        conn.execute(stmts.upsert_case, _prefixed({
+        stmts.upsert_case.execute(conn, _prefixed({
             "subject_key": key, "subject_id": _given_id(query),
             "subject_name": str(fields.get("name")), "subject": subject,
             "record_fingerprint": fp, "state": "open", "pending_by": None, "created_at": now,
             "updated_at": now}))
-        case = conn.execute(stmts.case_for_update, {"key": key}).mappings().one()
+        case = first(stmts.case_for_update.execute(conn, {"key": key}))
+        if case is None:  # pragma: no cover - the upsert above made or kept it
+            raise StoreError(f"the case of {key} vanished during an ingest")
         outcomes, new = [], 0
         for result in matches:
             outcome = self._alert(conn, stmts, case["id"], result, fp, now)
@@ -173,9 +176,9 @@ class CaseBook:
                 case_id=case["id"], actor=SYSTEM, at=now, decision="reopen", reason="new-alert",
                 note=f"{new} new alert(s): the screened record or the list entry changed",
                 from_state=case["state"], to_state="open"))
-            conn.execute(_REOPEN_CASE, values)
+            _REOPEN_CASE.execute(conn, values)
         else:
-            conn.execute(_TOUCH_CASE, values)
+            _TOUCH_CASE.execute(conn, values)
         return outcomes
 
     def _alert(self, conn: Connection, stmts: _Statements, case_id: int, result: Any, fp: str,
@@ -184,23 +187,25 @@ class CaseBook:
         entity_hash = _entity_hash(result)
         where = {"case_id": case_id, "entity_id": entity_id, "record_fingerprint": fp,
                  "entity_hash": entity_hash}
-        row = conn.execute(_FIND_ALERT, where).mappings().first()
+        row = first(_FIND_ALERT.execute(conn, where))
         score = float(_get(result, "score"))
         out = {"case_id": case_id, "entity_id": entity_id, "score": _get(result, "score")}
         if row is None:
-            conn.execute(stmts.insert_alert, _prefixed({
+            stmts.insert_alert.execute(conn, _prefixed({
                 **where, "entity_name": str(_get(result, "name")),
                 "source": str(_get(result, "source") or ""),
                 "lists": orjson.dumps(list(_get(result, "lists") or [])).decode(),
                 "score": score, "state": "open", "decision_id": None, "first_seen": now,
                 "last_seen": now, "seen": 1, "suppressed": 0}))
-            row = conn.execute(_FIND_ALERT, where).mappings().one()
+            row = first(_FIND_ALERT.execute(conn, where))
+            if row is None:  # pragma: no cover - inserted, or there already
+                raise StoreError(f"the alert on {entity_id} vanished during an ingest")
             return {**out, "alert_id": row["id"], "status": "new"}
         if row["state"] == "cleared":
-            conn.execute(_SUPPRESS_ALERT, {"alert_id": row["id"], "now": now})
+            _SUPPRESS_ALERT.execute(conn, {"alert_id": row["id"], "now": now})
             return {**out, "alert_id": row["id"], "status": "suppressed",
                     "decision_id": row["decision_id"]}
-        conn.execute(_SEE_ALERT, {"alert_id": row["id"], "now": now, "new_score": score})
+        _SEE_ALERT.execute(conn, {"alert_id": row["id"], "now": now, "new_score": score})
         status = "confirmed" if row["state"] == "confirmed" else "open"
         return {**out, "alert_id": row["id"], "status": status}
 
@@ -305,31 +310,35 @@ class CaseBook:
         return out
 
 
-# The statements of ``CaseBook.ingest``, built once (building them per call cost more
-# than running them), executed with dicts of values.
-_FIND_ALERT = sa.select(alert).where(
+# The statements of ``CaseBook.ingest``, built and compiled once (see
+# clearance.store.prepared: through Core they cost more than the database's work),
+# executed with dicts of values.
+_FIND_ALERT = PreparedStatement(sa.select(alert).where(
     alert.c.case_id == sa.bindparam("case_id"), alert.c.entity_id == sa.bindparam("entity_id"),
     alert.c.record_fingerprint == sa.bindparam("record_fingerprint"),
-    alert.c.entity_hash == sa.bindparam("entity_hash"))
-_SUPPRESS_ALERT = alert.update().where(alert.c.id == sa.bindparam("alert_id")).values(
-    suppressed=alert.c.suppressed + 1, last_seen=sa.bindparam("now"))
-_SEE_ALERT = alert.update().where(alert.c.id == sa.bindparam("alert_id")).values(
-    seen=alert.c.seen + 1, last_seen=sa.bindparam("now"), score=sa.bindparam("new_score"))
+    alert.c.entity_hash == sa.bindparam("entity_hash")))
+_SUPPRESS_ALERT = PreparedStatement(alert.update().where(
+    alert.c.id == sa.bindparam("alert_id")).values(
+    suppressed=alert.c.suppressed + 1, last_seen=sa.bindparam("now")))
+_SEE_ALERT = PreparedStatement(alert.update().where(
+    alert.c.id == sa.bindparam("alert_id")).values(
+    seen=alert.c.seen + 1, last_seen=sa.bindparam("now"), score=sa.bindparam("new_score")))
 _CASE_SET = {name: sa.bindparam("new_" + name)
              for name in ("subject", "subject_name", "record_fingerprint", "updated_at")}
-_TOUCH_CASE = alert_case.update().where(alert_case.c.id == sa.bindparam("case_id")).values(
-    _CASE_SET)
-_REOPEN_CASE = alert_case.update().where(alert_case.c.id == sa.bindparam("case_id")).values(
-    {**_CASE_SET, "state": "open", "pending_by": None})
+_TOUCH_CASE = PreparedStatement(alert_case.update().where(
+    alert_case.c.id == sa.bindparam("case_id")).values(_CASE_SET))
+_REOPEN_CASE = PreparedStatement(alert_case.update().where(
+    alert_case.c.id == sa.bindparam("case_id")).values(
+    {**_CASE_SET, "state": "open", "pending_by": None}))
 
 
 @dataclass(frozen=True)
 class _Statements:
     """The dialect-specific statements of an ingest (insert-or-ignore, row locks)."""
 
-    upsert_case: Any
-    case_for_update: Any
-    insert_alert: Any
+    upsert_case: PreparedStatement
+    case_for_update: PreparedStatement
+    insert_alert: PreparedStatement
 
 
 _BY_DIALECT: dict[str, _Statements] = {}
@@ -344,13 +353,14 @@ def _statements(dialect: str) -> _Statements:
     found = _BY_DIALECT.get(dialect)
     if found is None:
         found = _BY_DIALECT[dialect] = _Statements(
-            upsert_case=_insert_ignore_on(dialect, alert_case, "subject_key").values(
-                {c.name: sa.bindparam("new_" + c.name) for c in alert_case.c if c.name != "id"}),
-            case_for_update=sa.select(alert_case).where(
-                alert_case.c.subject_key == sa.bindparam("key")).with_for_update(),
-            insert_alert=_insert_ignore_on(
+            upsert_case=PreparedStatement(_insert_ignore_on(
+                dialect, alert_case, "subject_key").values(
+                {c.name: sa.bindparam("new_" + c.name) for c in alert_case.c if c.name != "id"})),
+            case_for_update=PreparedStatement(sa.select(alert_case).where(
+                alert_case.c.subject_key == sa.bindparam("key")).with_for_update()),
+            insert_alert=PreparedStatement(_insert_ignore_on(
                 dialect, alert, "case_id", "entity_id", "record_fingerprint", "entity_hash"
-            ).values({c.name: sa.bindparam("new_" + c.name) for c in alert.c if c.name != "id"}))
+            ).values({c.name: sa.bindparam("new_" + c.name) for c in alert.c if c.name != "id"})))
     return found
 
 
