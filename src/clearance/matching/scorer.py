@@ -97,9 +97,14 @@ class Evaluation:
     """The word alignment of the two names, when it gave the name score."""
 
 
+NameMemo = dict[tuple[int, tuple[str, ...], tuple[str, ...], str, str | None],
+                tuple[float, str, AlignmentDetail | None]]
+"""Name scores of one screening, by query form and the listed name's words (see evaluate)."""
+
+
 def evaluate(query: PreparedQuery, entity: PreparedEntity, config: MatchConfig = DEFAULT_CONFIG,
              weight: WeightFn = default_weight, names: Sequence[int] | None = None,
-             min_name: float = 0.0) -> Evaluation | None:
+             min_name: float = 0.0, memo: NameMemo | None = None) -> Evaluation | None:
     """The score of ``query`` against ``entity`` (None when no name is comparable).
 
     Cheaper than :func:`compare`: names are scored without their word-by-word
@@ -107,10 +112,13 @@ def evaluate(query: PreparedQuery, entity: PreparedEntity, config: MatchConfig =
     for the results the screener returns. ``names`` limits the entity's names
     looked at to those positions (the ones retrieval found sharing a key).
     Name matches below ``min_name`` are not weighed further (see
-    :func:`min_name_score`); None when no name reaches it.
+    :func:`min_name_score`); None when no name reaches it. ``memo``, one per
+    screening, keeps the name scores of its candidates: a quarter of them are the
+    same name listed by another authority (an SDN entry and its copy in the CSL).
     """
     best: Evaluation | None = None
-    for q_form, (l_form, name), match, alignment in _best_names(query, entity, weight, names):
+    for q_form, (l_form, name), match, alignment in _best_names(query, entity, weight, names,
+                                                                memo):
         if match.score < min_name:
             continue
         evidence = _evidence(query, entity, match, name, l_form)
@@ -181,7 +189,7 @@ def explain(outcome: Evaluation, config: MatchConfig = DEFAULT_CONFIG,
 
 
 def _best_names(query: PreparedQuery, entity: PreparedEntity, weight: WeightFn,
-                positions: Sequence[int] | None = None
+                positions: Sequence[int] | None = None, memo: NameMemo | None = None
                 ) -> list[tuple[NameForm, tuple[NameForm, Name], NameMatch,
                                 AlignmentDetail | None]]:
     """The best strong-name match and, if better, the best weak-name match."""
@@ -190,7 +198,17 @@ def _best_names(query: PreparedQuery, entity: PreparedEntity, weight: WeightFn,
     names = entity.names if positions is None else [entity.names[i] for i in positions]
     for q_form in query.forms:
         for pair in names:
-            score, method, alignment = name_score(q_form, pair[0], weight)
+            form = pair[0]
+            if memo is None:
+                score, method, alignment = name_score(q_form, form, weight)
+            else:
+                # What name_score reads of a listed name: its words, legal form, glued
+                # form and Chinese characters.
+                key = (id(q_form), form.tokens, form.legal, form.compact, form.han)
+                found = memo.get(key)
+                if found is None:
+                    found = memo[key] = name_score(q_form, form, weight)
+                score, method, alignment = found
             quality = pair[1].quality
             current = best.get(quality)
             if current is None or score > current[0]:

@@ -30,7 +30,7 @@ from clearance.matching import (
     prepare_entity,
     prepare_query,
 )
-from clearance.matching.scorer import evaluate, explain, min_name_score
+from clearance.matching.scorer import NameMemo, evaluate, explain, min_name_score
 from clearance.model import Entity, Listing
 from clearance.model.dates import to_iso_day
 from clearance.settings import get_settings
@@ -141,9 +141,11 @@ class Screener:
         pq = prepare_query(query)
         min_name = min_name_score(pq, floor, self.config)
         found = self.index.candidates(pq.forms, self.config.candidates, self.config.min_overlap)
+        memo: NameMemo = {}
         scored = [(outcome, row) for row, names in found
                   if (outcome := evaluate(pq, self.prepared[row], self.config,
-                                          self.index.word_weight, names, min_name)) is not None
+                                          self.index.word_weight, names, min_name, memo))
+                  is not None
                   and outcome.score > 0.0 and outcome.score >= floor]
         scored.sort(key=lambda item: (-item[0].score, self.prepared[item[1]].entity.id))
         return [self._result(self.prepared[row].entity,

@@ -479,7 +479,15 @@ def _syntax_error(exc: etree.XMLSyntaxError, name: str) -> SourceError:
     if any(h in lower for h in _ENCODING_HINTS):
         return EncodingError(f"bytes not valid in the declared encoding: {message}",
                              path=name, line=line)
+    if any(h in lower for h in _HOSTILE_HINTS):
+        # Newer libxml2 (lxml 6) stops an entity expansion bomb itself, before the
+        # document's DTD reaches the backstop check: still a hostile document.
+        return HostileInputError(f"the XML expands entities without bound: refused ({message})",
+                                 path=name)
     return FormatError(f"malformed or truncated XML: {message}", path=name, line=line)
+
+
+_HOSTILE_HINTS = ("amplification", "entity reference loop", "entity loop")
 
 
 _SCRIPT_PREFIXES = (("CJK", "Hani"), ("CYRILLIC", "Cyrl"), ("ARABIC", "Arab"),
