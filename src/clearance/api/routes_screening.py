@@ -6,6 +6,7 @@ CPU work; each takes the index reference once, at the start.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
@@ -108,8 +109,8 @@ def screen_batch(body: BatchRequest, request: Request, _key: Screener_) -> Respo
 
 @router.post("/match/{dataset}", response_model=EntityMatchResponse, tags=["yente"],
              responses=problem_docs(*AUTH_ERRORS, *BODY_ERRORS, 404, 503))
-def match(
-    body: EntityMatchQuery, request: Request, response: Response, _key: Screener_,
+async def match(
+    body: EntityMatchQuery, request: Request, _key: Screener_,
     dataset: DatasetPath,
     limit: Annotated[int, Query(ge=1, le=yente.MAX_LIMIT, description="Results per query.")]
     = yente.DEFAULT_LIMIT,
@@ -129,6 +130,16 @@ def match(
     Send ``{"queries": {"q1": {"schema": "Person", "properties": {"name": [...],
     "birthDate": [...]}}}}``; each key gets its ranked, scored candidates.
     """
+    # One example, the usual call, is answered on the event loop as POST /screen is;
+    # a batch of them in a thread, so that it does not hold up other requests.
+    call = partial(_match, body, request, _key, dataset, limit, threshold, cutoff, algorithm,
+                   include_dataset or [], exclude_dataset or [], exclude_schema or [])
+    return call() if len(body.queries) <= 1 else await run_in_threadpool(call)
+
+
+def _match(body: EntityMatchQuery, request: Request, api_key: ApiKey, dataset: str, limit: int,
+           threshold: float, cutoff: float, algorithm: str, include_dataset: list[str],
+           exclude_dataset: list[str], exclude_schema: list[str]) -> Response:
     svc = services(request)
     if not yente.known_algorithm(algorithm):
         raise Problem(400, f"Invalid algorithm: {algorithm}")
@@ -138,8 +149,8 @@ def match(
         raise Problem(400, f"Too many queries in one batch (limit: "
                            f"{svc.settings.max_match_queries})")
     screener = current_screener(svc)
-    only = _match_filter(screener, dataset, include_dataset or [], exclude_dataset or [],
-                         exclude_schema or [])
+    only = _match_filter(screener, dataset, include_dataset, exclude_dataset,
+                         exclude_schema)
     responses = {}
     for key, example in body.queries.items():
         data = example.model_dump(by_alias=True)
@@ -152,14 +163,14 @@ def match(
     record = trail.record("yente_match", {
         "dataset": dataset, "algorithm": algorithm, "threshold": threshold, "cutoff": cutoff,
         "limit": limit, "as_of": screener.as_of,
-        "versions": [version_ref(v) for v in screener.versions], "key_id": _key.id,
+        "versions": [version_ref(v) for v in screener.versions], "key_id": api_key.id,
         "queries": {k: q.model_dump(by_alias=True) for k, q in body.queries.items()},
         "results": {k: [{"id": r.get("id"), "caption": r.get("caption"),
                          "score": r.get("score"), "match": r.get("match"),
                          "features": r.get("features"),
                          "explanations": r.get("explanations")} for r in v["results"]]
                     for k, v in responses.items()},
-    }, actor=actor(_key), channel="api")
+    }, actor=actor(api_key), channel="api")
     out = json_response({"responses": responses, "limit": limit})
     out.headers["x-audit-seq"] = str(record.seq)
     out.headers["x-batch-size"] = str(len(responses))
