@@ -137,3 +137,48 @@ def test_job_unreadable_files(live: Live, keys: dict[str, str]) -> None:
         assert "/tmp" not in no_name["detail"]  # no server paths in answers
         latin1 = "id,name\n1,Société Générale\n".encode("latin-1")
         assert_problem(client.post("/jobs", content=latin1), 422)
+
+
+def test_a_held_writer_lock_delays_the_screening_not_the_service(live: Live,
+                                                                 keys: dict[str, str]) -> None:
+    """While another writer (a list import) holds the database, POST /screen waits for it
+    in a thread and the event loop goes on answering; the screening is recorded after."""
+    import threading
+
+    from clearance.store.writers import write_transaction
+
+    released = threading.Event()
+    holding = threading.Event()
+
+    def hold() -> None:
+        with write_transaction(live.store.engine):
+            holding.set()
+            released.wait(10)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert holding.wait(10)
+    outcome: dict[str, object] = {}
+
+    def screen() -> None:
+        with live.client(keys["screener"]) as client:
+            outcome["response"] = client.post("/screen", json={"name": "ZTE Corporation"})
+
+    screener = threading.Thread(target=screen)
+    screener.start()
+    try:
+        time.sleep(0.3)  # the screening is now waiting for the lock
+        assert "response" not in outcome
+        with live.client() as client:
+            started = time.perf_counter()
+            assert client.get("/healthz").status_code == 200
+            assert time.perf_counter() - started < 2.0
+        assert "response" not in outcome
+    finally:
+        released.set()
+        holder.join(10)
+        screener.join(30)
+    response = outcome["response"]
+    assert response.status_code == 200, response.text  # type: ignore[attr-defined]
+    seq = int(response.headers["x-audit-seq"])  # type: ignore[attr-defined]
+    assert AuditTrail(live.store.engine).get(seq) is not None

@@ -22,11 +22,15 @@ from clearance.store.writers import write_transaction
 
 def record_results(trail: AuditTrail, query: Query, results: list[Any], *, threshold: float,
                    versions: list[Any], as_of: str | None, actor: str | None, channel: str,
-                   cases: CaseBook | None = None, extra: dict[str, Any] | None = None
-                   ) -> AuditRecord:
-    """Alerts for the matches (if ``cases``) and the audit record, in one transaction."""
+                   cases: CaseBook | None = None, extra: dict[str, Any] | None = None,
+                   wait: bool = True) -> AuditRecord:
+    """Alerts for the matches (if ``cases``) and the audit record, in one transaction.
+
+    ``wait=False``: raise :class:`~clearance.store.writers.WriterBusy` rather than wait for
+    another writer of a SQLite file; nothing is written then.
+    """
     payload = screening_payload(query, versions, threshold, results, as_of=as_of, extra=extra)
-    with write_transaction(trail.engine) as conn:
+    with write_transaction(trail.engine, wait) as conn:
         alerts = cases.ingest(query, results, conn=conn) if cases is not None else None
         if alerts:
             payload["alerts"] = alerts

@@ -135,14 +135,17 @@ class AuditTrail:
 
     def record(self, kind: str, payload: dict[str, Any], *, actor: str | None = None,
                channel: str = "python", subject: str | None = None,
-               conn: Connection | None = None) -> AuditRecord:
-        """Append one record of ``kind`` (e.g. "export_check") with a JSON-able ``payload``."""
+               conn: Connection | None = None, wait: bool = True) -> AuditRecord:
+        """Append one record of ``kind`` (e.g. "export_check") with a JSON-able ``payload``.
+
+        ``wait=False``: raise :class:`~clearance.store.writers.WriterBusy` rather than wait
+        for another writer of a SQLite file (see ``write_transaction``)."""
         if kind in RESERVED_KINDS:
             raise ConfigError(f"the audit record kind {kind!r} is reserved")
         if not kind or len(kind) > 40:
             raise ConfigError("an audit record kind is 1 to 40 characters")
         return self._append(kind, payload, actor or self.default_actor(), channel, subject,
-                            conn)
+                            conn, wait)
 
     def record_screening(self, *, channel: str, actor: str | None, query: Any,
                          versions: Iterable[Any], threshold: float, results: Iterable[Any],
@@ -192,9 +195,10 @@ class AuditTrail:
                             conn)
 
     def _append(self, kind: str, payload: dict[str, Any], actor: str, channel: str,
-                subject: str | None, conn: Connection | None) -> AuditRecord:
+                subject: str | None, conn: Connection | None, wait: bool = True
+                ) -> AuditRecord:
         if conn is None:
-            with write_transaction(self.engine) as own:
+            with write_transaction(self.engine, wait) as own:
                 return self._append(kind, payload, actor, channel, subject, own)
         seq, prev = _lock_head(conn, self.key)
         return self._write(conn, seq, prev, kind, payload, actor, channel, subject)

@@ -24,6 +24,7 @@ from clearance.sources.base import Publication
 from clearance.store import migrate
 from clearance.store.importer import ImportResult, import_publication
 from clearance.store.schema import change_event, entity_blob, entity_span, list_version
+from clearance.store.writers import write_transaction
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,9 @@ class Store:
         from sqlalchemy.exc import IntegrityError
 
         try:
-            with self.engine.begin() as conn:
+            # Under the writer lock, so that a service trying it (an API request) can tell
+            # an import is being written instead of waiting on SQLite's own lock.
+            with write_transaction(self.engine) as conn:
                 return import_publication(conn, pub, progress)
         except IntegrityError as exc:
             text = str(exc)

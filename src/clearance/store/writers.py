@@ -11,6 +11,7 @@ this (its row lock queues writers) and gets a plain transaction.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,21 +24,57 @@ except ImportError:  # pragma: no cover - not on POSIX: SQLite's own busy handle
     fcntl = None  # type: ignore[assignment]
 
 
+class WriterBusy(Exception):
+    """Another writer holds the database's writer lock (see ``write_transaction(wait=False)``)."""
+
+
+def local_writes(engine: Engine) -> bool:
+    """Whether ``engine`` is a SQLite file, whose writes take microseconds and whose writer
+    lock can be tried without waiting (``write_transaction(wait=False)``)."""
+    return _lock_path(engine) is not None and fcntl is not None
+
+
 @contextmanager
-def write_transaction(engine: Engine) -> Iterator[Connection]:
-    """``engine.begin()``, holding the database's writer lock when it is a SQLite file."""
+def write_transaction(engine: Engine, wait: bool = True) -> Iterator[Connection]:
+    """``engine.begin()``, holding the database's writer lock when it is a SQLite file.
+
+    With ``wait=False`` a lock that stays held by another writer for more than
+    ``BRIEF_WAIT`` seconds (a list import, not another request's append) raises
+    :class:`WriterBusy` instead of being waited for.
+    """
     lock = _lock_path(engine)
     if lock is None or fcntl is None:
         with engine.begin() as conn:
             yield conn
         return
     with open(lock, "a") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
+        if wait:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+        elif not _lock_briefly(fh.fileno()):
+            raise WriterBusy(f"{engine.url.database} is being written to")
         try:
             with engine.begin() as conn:
                 yield conn
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+BRIEF_WAIT = 0.02
+"""Seconds ``write_transaction(wait=False)`` tries the lock for: an append holds it for a
+fraction of a millisecond, an import for seconds."""
+
+
+def _lock_briefly(fd: int) -> bool:
+    """Take the lock on ``fd`` if it comes free within ``BRIEF_WAIT`` seconds."""
+    deadline = time.monotonic() + BRIEF_WAIT
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.0001)
 
 
 def _lock_path(engine: Engine) -> Path | None:
