@@ -28,6 +28,7 @@ from clearance.api.limits import BodyLimitMiddleware
 from clearance.api.metrics import Metrics, MetricsMiddleware
 from clearance.api.routes_check import router as check_router
 from clearance.store import Store
+from clearance.store.checkpoints import background_checkpoints
 
 DESCRIPTION = """Restricted-party and export-control screening against the official lists,
 with the list history behind every answer.
@@ -55,7 +56,8 @@ def create_app(settings: ApiSettings | None = None, store: Store | None = None,
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.request_threads
         _rarer_full_collections()
         holder.start()
-        yield
+        with background_checkpoints(store.engine):
+            yield
         holder.stop()
         svc.jobs.shutdown()
 

@@ -42,10 +42,19 @@ def write_transaction(engine: Engine, wait: bool = True) -> Iterator[Connection]
     ``BRIEF_WAIT`` seconds (a list import, not another request's append) raises
     :class:`WriterBusy` instead of being waited for.
     """
+    with writer_lock(engine, wait), engine.begin() as conn:
+        yield conn
+
+
+@contextmanager
+def writer_lock(engine: Engine, wait: bool = True) -> Iterator[None]:
+    """Hold the writer lock of ``engine``'s SQLite file (nothing for other databases).
+
+    ``wait=False``: raise :class:`WriterBusy` if it stays taken for ``BRIEF_WAIT``.
+    """
     lock = _lock_path(engine)
     if lock is None or fcntl is None:
-        with engine.begin() as conn:
-            yield conn
+        yield
         return
     with open(lock, "a") as fh:
         if wait:
@@ -53,8 +62,7 @@ def write_transaction(engine: Engine, wait: bool = True) -> Iterator[Connection]
         elif not _lock_briefly(fh.fileno()):
             raise WriterBusy(f"{engine.url.database} is being written to")
         try:
-            with engine.begin() as conn:
-                yield conn
+            yield
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
@@ -77,9 +85,14 @@ def _lock_briefly(fd: int) -> bool:
             time.sleep(0.0001)
 
 
-def _lock_path(engine: Engine) -> Path | None:
+def sqlite_file(engine: Engine) -> Path | None:
+    """The database file of a SQLite engine (None for other databases, and in memory)."""
     database = engine.url.database if engine.dialect.name == "sqlite" else None
     if not database or database == ":memory:" or database.startswith("file:"):
         return None
-    path = Path(database)
-    return path.with_name(path.name + ".writer-lock")
+    return Path(database)
+
+
+def _lock_path(engine: Engine) -> Path | None:
+    path = sqlite_file(engine)
+    return None if path is None else path.with_name(path.name + ".writer-lock")
