@@ -29,6 +29,7 @@ import logging
 import multiprocessing
 import signal
 import socket
+import sys
 import time
 from collections.abc import Callable, MutableSequence
 from types import FrameType
@@ -56,10 +57,11 @@ class NoDelayHTTPProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
 
 def run(host: str, port: int, workers: int = 1, log_level: str = "info") -> None:
     """Serve ``create_app`` until interrupted (uvloop and httptools when installed)."""
-    if workers <= 1:
-        uvicorn.run(APP, factory=True, host=host, port=port, log_level=log_level,
-                    server_header=False, access_log=log_level == "debug",
-                    http=NoDelayHTTPProtocol)
+    if workers <= 1 or sys.platform == "win32":
+        # Windows' event loop cannot watch a listening socket: uvicorn's own workers there.
+        uvicorn.run(APP, factory=True, host=host, port=port, workers=workers,
+                    log_level=log_level, server_header=False,
+                    access_log=log_level == "debug", http=NoDelayHTTPProtocol)
         return
     try:
         sock = listening_socket(host, port)
@@ -140,7 +142,8 @@ class BalancedAcceptor:
             conn.setblocking(False)
             try:
                 await loop.connect_accepted_socket(self.protocol_factory, conn)
-            except OSError:
+            except Exception:  # that connection is lost, not the worker's accepting
+                log.exception("setting up an accepted connection failed")
                 conn.close()
             self._publish()
 
