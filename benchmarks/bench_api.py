@@ -9,9 +9,10 @@ wrk``, whose C client leaves the two cores to the server; else asyncio +
 httpx, which itself needs about a core at a few hundred requests a second),
 each level for ``--duration`` seconds. Then a soak at 8 clients for
 ``--soak`` seconds (default 300),
-reading the server's resident memory (all its processes) at the start and
-the end. Half the queries are listed names with one letter changed, half
-names that are not listed. Everything stays on 127.0.0.1 and stops by itself.
+reading the server's resident memory (all its processes) every tenth of it:
+the table gives the start, the end, and the growth over the second half.
+Half the queries are listed names with one letter changed, half names that
+are not listed. Everything stays on 127.0.0.1 and stops by itself.
 
     python benchmarks/bench_api.py [--quick] [--workers N] [--duration S] [--soak S]
 """
@@ -28,6 +29,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -105,6 +107,37 @@ def rss_mb(pid: int) -> float:
         except OSError:
             continue
     return total / 1024
+
+
+class RssSamples:
+    """The server's resident memory every ``every`` seconds while inside: whether it
+    levels off (caches filling up) or keeps growing (a leak) shows in the second half."""
+
+    def __init__(self, pid: int, every: float) -> None:
+        self.pid, self.every = pid, every
+        self.points: list[tuple[float, float]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> RssSamples:
+        self._t0 = time.perf_counter()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.points.append((time.perf_counter() - self._t0, rss_mb(self.pid)))
+
+    def _sample(self) -> None:
+        while True:
+            self.points.append((time.perf_counter() - self._t0, rss_mb(self.pid)))
+            if self._stop.wait(self.every):
+                return
+
+    def start_middle_end(self) -> tuple[float, float, float]:
+        return (self.points[0][1], self.points[len(self.points) // 2][1],
+                self.points[-1][1])
 
 
 async def load(url: str, key: str, queries: list[dict[str, str]], clients: int,
@@ -237,13 +270,18 @@ def main() -> None:
                         f"{args.workers} workers, load from {client} on the same machine",
                         ["clients", "requests", "req/s", "p50 ms", "p99 ms", "errors",
                          "error rate"], rows)
-            rss_start = rss_mb(server.pid)
-            soaked = run(8, soak)
-            rss_end = rss_mb(server.pid)
+            samples = RssSamples(server.pid, soak / 10)
+            with samples:
+                soaked = run(8, soak)
+            rss_start, rss_middle, rss_end = samples.start_middle_end()
             print_table(f"Soak: 8 clients for {soak:.0f} s",
                         ["clients", "requests", "req/s", "p50 ms", "p99 ms", "errors",
-                         "error rate", "RSS start MB", "RSS end MB", "growth MB"],
-                        [[*row(8, soaked), rss_start, rss_end, rss_end - rss_start]])
+                         "error rate", "RSS start MB", "RSS end MB", "growth MB",
+                         "growth, 2nd half MB"],
+                        [[*row(8, soaked), rss_start, rss_end, rss_end - rss_start,
+                          rss_end - rss_middle]])
+            print("RSS during the soak (s: MB): " + ", ".join(
+                f"{t:.0f}: {mb:.1f}" for t, mb in samples.points))
         finally:
             server.terminate()
             server.wait(30)
