@@ -6,9 +6,20 @@ import random
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from clearance.matching import Query
+from clearance.matching import Query, prepare_query
+from clearance.matching.names import (
+    GLUE_FLOOR,
+    MIN_PAIR,
+    _alignment,
+    _best_alignment,
+    alignment_reaches,
+    name_score,
+    word_similarity,
+)
+from clearance.matching.reach import _pair_bounds, within_reach
 from clearance.screening import Screener
 from clearance.store import Store
 
@@ -132,6 +143,17 @@ def test_matches_only_gives_exactly_the_hits_of_a_full_screening(screener: Scree
                              countries=sorted(entity.countries)[:1],
                              identifiers=[i.value for i in entity.identifiers[:1]]))
         queries.append(Query("".join(name)))
+        words = entity.name.split()
+        if len(words) >= 2:
+            # A word left out, one more word, a word split in two: the discounts and the
+            # gluing that the hits-only path's bound must allow for.
+            queries.append(Query(" ".join(words[:-1]), schema=entity.schema))
+            queries.append(Query(f"{entity.name} {rng.choice(['Holdings', 'Ali', 'Petrovich'])}",
+                                 schema=entity.schema))
+            longest = max(words, key=len)
+            cut = len(longest) // 2
+            queries.append(Query(entity.name.replace(longest, f"{longest[:cut]} {longest[cut:]}"),
+                                 schema=entity.schema))
     hits = 0
     for query in queries:
         for threshold in (0.5, 0.6, 0.8):
@@ -141,4 +163,68 @@ def test_matches_only_gives_exactly_the_hits_of_a_full_screening(screener: Scree
                                                                      matches_only=True)]
             assert only == full, query
             hits += len(full)
-    assert hits > 100  # the check is not vacuous
+    assert hits > 200  # the check is not vacuous
+
+
+def _misspellings(word: str, rng: random.Random) -> list[str]:
+    """Ways a listed word gets written in a record: what WordPairs must not lose."""
+    cut = rng.randrange(len(word))
+    return [word[:cut] + word[cut + 1:], word[:cut] + rng.choice("aeiouknstxz") + word[cut:],
+            word[:cut] + word[cut] * 2 + word[cut + 1:], word.replace("y", "i").replace("k", "kh"),
+            "".join(c for c in word if c not in "aeiou") or word, word[0], word[:cut] + "1"
+            + word[cut + 1:], word[::-1], word.replace("o", "0")]
+
+
+def test_pair_bounds_never_understate_a_similarity(screener: Screener) -> None:
+    """The bulk word measure rules pairs out or bounds them; it never scores one lower."""
+    rng = random.Random(11)
+    table = screener.names
+    alpha = [w for w in table.words if w.isalpha() and len(w) > 1]
+    odd = [w for w in table.words if not (w.isalpha() and len(w) > 1)]
+    listed = rng.sample(alpha, 300) + rng.sample(odd, min(len(odd), 20))
+    columns = np.array([table.words.index(w) for w in listed])
+    queries = [m for w in rng.sample(listed[:300], 40) for m in _misspellings(w, rng)]
+    queries = list(dict.fromkeys(queries + rng.sample(alpha, 40) + ["a", "k", "7864"]))
+    sims = _pair_bounds(table, queries, listed, columns)
+    checked = alike = 0
+    for i, a in enumerate(queries):
+        for j, b in enumerate(listed):
+            exact = word_similarity(a, b)
+            checked += 1
+            if exact >= MIN_PAIR:
+                alike += 1
+                assert sims[i, j] >= exact, (a, b, exact, sims[i, j])
+    assert len(odd) >= 5 and checked > 100_000 and alike > 500
+
+
+def test_reach_never_rules_out_a_name_that_reaches_the_floor(screener: Screener) -> None:
+    """The bounds of the hits-only path, one alignment at a time and in bulk, hold on
+    names near and far: the listed name, words reversed, left out, added, misspelt."""
+    rng = random.Random(12)
+    weight = screener.index.word_weight
+    pruned = reached = 0
+    for prepared in rng.sample(screener.prepared, 150):
+        words = prepared.entity.name.split()
+        variants = [prepared.entity.name, " ".join(words[::-1]), " ".join(words[:-1]) or "x",
+                    prepared.entity.name + " Trading LLC",
+                    " ".join(rng.choice(_misspellings(w.lower(), rng)) if len(w) > 3 else w
+                             for w in words)]
+        for variant in variants:
+            query = prepare_query(Query(variant, schema=prepared.entity.schema))
+            found = screener.index.candidates(query.forms, 15)
+            names = [(row, names or []) for row, names in found]
+            listed = [screener.prepared[row].names[k][0] for row, names in names for k in names]
+            for floor in (0.5, 0.65, 0.8, 0.9):
+                bulk = within_reach(screener.names, query.forms, names, listed, weight, floor)
+                for n, l_form in enumerate(listed):
+                    best = max(name_score(q_form, l_form, weight)[0] for q_form in query.forms)
+                    assert bulk[n] or best < floor, (variant, l_form.original, floor)
+                    for q_form in query.forms:
+                        glued = _best_alignment(q_form, l_form, weight)[0][0]
+                        plain = _alignment(q_form, l_form, weight)[0]
+                        actual = glued if floor <= GLUE_FLOOR else plain
+                        one = alignment_reaches(q_form, l_form, weight, floor)
+                        assert one or actual < floor, (variant, l_form.original, floor)
+                    pruned += not bulk[n]
+                    reached += best >= floor
+    assert pruned > 5_000 and reached > 300  # it rules out most names, and is tested on hits

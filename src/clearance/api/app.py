@@ -27,6 +27,7 @@ from clearance.api.jobs import JobManager
 from clearance.api.limits import BodyLimitMiddleware
 from clearance.api.metrics import Metrics, MetricsMiddleware
 from clearance.api.routes_check import router as check_router
+from clearance.matching.kernels import warm_up
 from clearance.store import Store
 from clearance.store.checkpoints import background_checkpoints
 
@@ -55,6 +56,7 @@ def create_app(settings: ApiSettings | None = None, store: Store | None = None,
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.request_threads
         _rarer_full_collections()
+        warm_up()  # the matching kernels compiled before the first request, not during it
         holder.start()
         with background_checkpoints(store.engine):
             yield

@@ -13,8 +13,10 @@ against brute-force scoring.
 from __future__ import annotations
 
 import math
+import threading
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
@@ -22,6 +24,7 @@ import numpy as np
 from rapidfuzz.distance import OSA
 from rigour.text import metaphone
 
+from clearance.matching.kernels import accumulate_postings, top_rows
 from clearance.matching.names import word_similarity
 from clearance.matching.normalize import NameForm, skeleton
 from clearance.matching.vocabulary import LEGAL_WORDS, PARTICLES
@@ -132,8 +135,8 @@ class NameIndex:
 
     def search(self, forms: list[NameForm], limit: int) -> list[int]:
         """Up to ``limit`` entity numbers, best retrieval score first."""
-        scores = self._row_scores(forms)
-        return [] if scores is None else self._rank_owners(scores, limit)
+        with self._scored(forms) as (scores, touched):
+            return self._rank_owners(scores, touched, limit)
 
     def candidates(self, forms: list[NameForm], limit: int, min_overlap: float = 0.0
                    ) -> list[tuple[int, list[int] | None]]:
@@ -146,39 +149,58 @@ class NameIndex:
         below ``min_overlap`` are left out too, and owners left with no name.
         Positions are None when the index does not know where names start.
         """
-        scores = self._row_scores(forms)
-        if scores is None:
-            return []
-        owners = self._rank_owners(scores, limit)
-        first = self._first_row
-        if first is None:
-            return [(owner, None) for owner in owners]
-        floor = min_overlap * math.sqrt(self._query_mass(forms)) if min_overlap else 0.0
-        out: list[tuple[int, list[int] | None]] = []
-        for owner in owners:
-            # Python on a handful of floats beats a numpy call per owner.
-            own = scores[first[owner]:first[owner + 1]].tolist()
-            positions = [k for k, value in enumerate(own) if value > floor]
-            if positions:
-                out.append((owner, positions))
-        return out
+        with self._scored(forms) as (scores, touched):
+            owners = self._rank_owners(scores, touched, limit)
+            first = self._first_row
+            if first is None:
+                return [(owner, None) for owner in owners]
+            floor = min_overlap * math.sqrt(self._query_mass(forms)) if min_overlap else 0.0
+            out: list[tuple[int, list[int] | None]] = []
+            for owner in owners:
+                # Python on a handful of floats beats a numpy call per owner.
+                own = scores[first[owner]:first[owner + 1]].tolist()
+                positions = [k for k, value in enumerate(own) if value > floor]
+                if positions:
+                    out.append((owner, positions))
+            return out
 
     def _query_mass(self, forms: list[NameForm]) -> float:
         keys = set().union(*(name_keys(f) for f in forms)) if forms else set()
         return float(sum(self.idf[self.key_ids[k]] for k in keys if k in self.key_ids))
 
-    def _row_scores(self, forms: list[NameForm]) -> np.ndarray | None:
-        """Every name's retrieval score for the query (None when no key is known)."""
-        found = self._query_rows(forms)
-        if found is None:
-            return None
-        rows, weights = found
-        scores = np.bincount(rows, weights=weights, minlength=self.size)
-        scores *= self.inv_norm
-        return scores
+    @contextmanager
+    def _scored(self, forms: list[NameForm]) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Every name's retrieval score for the query, and the rows that have one.
 
-    def _query_rows(self, forms: list[NameForm]) -> tuple[np.ndarray, np.ndarray] | None:
-        """The rows of the query's keys' postings, one per key they hold, with the key's idf."""
+        The scores are a dense array of one per row, reused query after query
+        (one per thread): only the rows touched are written, and set back to zero
+        on the way out. Filling and clearing all ~60,000 rows cost more than the
+        few thousand postings a query reads.
+        """
+        keys = self._query_keys(forms)
+        scratch = self._scratch()
+        if keys is None:
+            yield scratch.scores, scratch.touched[:0]
+            return
+        count = accumulate_postings(self.offsets, self.lengths, self.rows, self.idf,
+                                    self.inv_norm, keys, scratch.scores, scratch.touched)
+        touched = scratch.touched[:count]
+        try:
+            yield scratch.scores, touched
+        finally:
+            scratch.scores[touched] = 0.0
+
+    def _scratch(self) -> _Scratch:
+        local = self.__dict__.get("_local")
+        if local is None:
+            local = self.__dict__["_local"] = threading.local()
+        scratch: _Scratch | None = getattr(local, "scratch", None)
+        if scratch is None:
+            scratch = local.scratch = _Scratch(self.size)
+        return scratch
+
+    def _query_keys(self, forms: list[NameForm]) -> np.ndarray | None:
+        """The numbers of the query's keys to look up (None when no key is known)."""
         keys = set().union(*(name_keys(f) for f in forms)) if forms else set()
         # A mistyped word is not in the vocabulary: look for the listed words one
         # edit away, so that a name with a typo in every word is still found.
@@ -191,13 +213,7 @@ class NameIndex:
         usable = known[self.lengths[known] <= self._common]
         if len(usable) < 3:
             usable = known
-        if not len(usable):
-            return None
-        starts, lengths = self.offsets[usable], self.lengths[usable]
-        # The postings' positions gathered in one go (as concatenating the slices would).
-        ends = np.cumsum(lengths)
-        positions = np.arange(int(ends[-1])) + np.repeat(starts - (ends - lengths), lengths)
-        return self.rows[positions], np.repeat(self.idf[usable], lengths)
+        return usable if len(usable) else None
 
     def _likeliest(self, word: str) -> tuple[str, ...]:
         """The listed words one edit from ``word`` that it most likely stands for.
@@ -227,24 +243,22 @@ class NameIndex:
         # What queries leave behind is not part of the index (nor of its on-disk cache).
         state = dict(self.__dict__)
         state.pop("_likely", None)
+        state.pop("_local", None)
         return state
 
-    def _rank_owners(self, scores: np.ndarray, limit: int) -> list[int]:
-        """The best ``limit`` owners by their best row's score."""
-        take = limit * 3
+    def _rank_owners(self, scores: np.ndarray, touched: np.ndarray, limit: int) -> list[int]:
+        """The best ``limit`` owners by their best row's score (``touched``: the rows
+        with a score, every other being zero)."""
+        if not len(touched):
+            return []
         # Most rows with a score share a common trigram or two: the best rows are
         # looked for among those near the top first, and among all only when too few
         # are. Exact either way: every row of the top ``take`` scores at least that much.
-        hit = np.flatnonzero(scores >= _NEAR_TOP * scores.max())
-        if len(hit) < take:
-            hit = np.flatnonzero(scores > 0.0)
+        # Everything tied with the last row taken stays, and ties go to the lower
+        # row: the candidates do not depend on how numpy partitions.
+        chosen = self._scratch().chosen
+        hit = chosen[:top_rows(scores, touched, limit * 3, _NEAR_TOP, chosen)]
         ranked = scores[hit]
-        if take < len(hit):
-            # Everything tied with the last row taken stays, and ties go to the lower
-            # row: the candidates do not depend on how numpy partitions.
-            kth = np.partition(ranked, len(hit) - take)[len(hit) - take]
-            keep = ranked >= kth
-            hit, ranked = hit[keep], ranked[keep]
         order = hit[np.lexsort((hit, -ranked))]
         out: list[int] = []
         seen: set[int] = set()
@@ -262,6 +276,17 @@ class NameIndex:
             out.append(owner)
             last = score
         return out
+
+
+class _Scratch:
+    """One thread's working arrays for scoring rows (see ``NameIndex._scored``)."""
+
+    __slots__ = ("chosen", "scores", "touched")
+
+    def __init__(self, size: int) -> None:
+        self.scores = np.zeros(max(size, 1), dtype=np.float64)
+        self.touched = np.zeros(max(size, 1), dtype=np.int32)
+        self.chosen = np.zeros(max(size, 1), dtype=np.int32)
 
 
 class _TypoNeighbours:

@@ -13,6 +13,7 @@ catch what a word-by-word view misses.
 from __future__ import annotations
 
 import re
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -48,6 +49,9 @@ GLUE_FLOOR = 0.65
 
 VOWELLESS_SIMILARITY = 0.9
 """Similarity of a word written without vowels to a word with the same consonants."""
+
+SPELLING_SIMILARITY = 0.92
+"""Similarity of two romanisations of a name (the highest a spelling rule gives)."""
 
 CUT_SIMILARITY = 0.9
 """Similarity of a query's last word to a listed word it begins (the name cut short)."""
@@ -106,9 +110,9 @@ def word_similarity(a: str, b: str) -> float:
         best = max(best, JaroWinkler.similarity(a, b) - 0.08)
         if distance <= 3:
             best = max(best, _slip(a, b, distance))
-        if best < 0.92 and _translit(a) == _translit(b) and len(_translit(a)) >= 4:
+        if best < SPELLING_SIMILARITY and _translit(a) == _translit(b) and len(_translit(a)) >= 4:
             # Two romanisations of one name: TURUKHAN/TURUCHAN, ENERGIYA/ENERGIIA.
-            best = 0.92
+            best = SPELLING_SIMILARITY
         if best < VOWELLESS_SIMILARITY:
             sa, sb = _skeleton(a), _skeleton(b)
             if sa == sb and (_vowelless(a) or _vowelless(b)):
@@ -248,28 +252,43 @@ def compare_names(query: NameForm, listed: NameForm, weight: WeightFn = default_
     return best
 
 
-def name_score(query: NameForm, listed: NameForm, weight: WeightFn = default_weight
-               ) -> tuple[float, str, AlignmentDetail | None]:
+def name_score(query: NameForm, listed: NameForm, weight: WeightFn = default_weight,
+               floor: float = 0.0) -> tuple[float, str, AlignmentDetail | None]:
     """``compare_names``' score and method without the write-up: the screener's hot path.
 
     The whole-name measures are only called when they can apply (each checks again).
     When the word alignment wins, it comes too, for :func:`written_alignment` to
     write up later without aligning the names again.
+
+    With a ``floor``, a word alignment that cannot reach it (see
+    :func:`alignment_reaches`) is not made: its score is given as 0.0. A score
+    below the floor is then only known to be below it; one at or above it is exact.
+    Above :data:`GLUE_FLOOR`, words glued back together could lift an alignment
+    past the bound, so the check is made at the lower of the two.
     """
-    detail = _best_alignment(query, listed, weight)
+    if floor > 0.0 and not alignment_reaches(query, listed, weight, min(floor, GLUE_FLOOR)):
+        detail: AlignmentDetail = (_NO_ALIGNMENT, query, listed)
+    else:
+        detail = _best_alignment(query, listed, weight)
     best, method = detail[0][0], "tokens"
-    nq, nl = len(query.tokens), len(listed.tokens)
-    candidates = []
-    if nq != nl:
-        candidates.append(_compact(query, listed))
-    if nq == 1 or nl == 1:
-        candidates.append(_acronym(query, listed))
-    if query.han and listed.han:
-        candidates.append(_han(query, listed))
-    for candidate in candidates:
+    for candidate in _whole_name_measures(query, listed):
         if candidate is not None and candidate.score > best:
             best, method = candidate.score, candidate.method
-    return best, method, (detail if method == "tokens" and nq and nl else None)
+    return best, method, (detail if method == "tokens" and query.tokens and listed.tokens
+                          else None)
+
+
+def _whole_name_measures(query: NameForm, listed: NameForm) -> list[NameMatch | None]:
+    """The whole-name measures that can apply to two names (each checks again)."""
+    nq, nl = len(query.tokens), len(listed.tokens)
+    measures = []
+    if nq != nl:
+        measures.append(_compact(query, listed))
+    if nq == 1 or nl == 1:
+        measures.append(_acronym(query, listed))
+    if query.han and listed.han:
+        measures.append(_han(query, listed))
+    return measures
 
 
 def align(query: NameForm, listed: NameForm, weight: WeightFn = default_weight) -> NameMatch:
@@ -326,6 +345,87 @@ def _best_alignment(query: NameForm, listed: NameForm, weight: WeightFn
             if other[0] > best[0][0]:
                 best = other, q_form, l_form
     return best
+
+
+def alignment_reaches(query: NameForm, listed: NameForm, weight: WeightFn, floor: float
+                      ) -> bool:
+    """Whether the word alignment of two names might score ``floor`` or more.
+
+    False only when it cannot: most of a batch's candidates are nowhere near a
+    hit, and this check costs a fraction of an alignment. The score is a ratio,
+    matched weight over total weight; it reaches the floor only if ``matched -
+    floor * total`` can reach 0, and that sum splits word by word. Each word is
+    credited with the better of being paired with its most similar word on the
+    other side and being left unpaired at the lowest weight the discounts allow
+    (listed extras, a query holding the whole listed name, legal-form words),
+    whatever pairing the alignment would make: an upper bound, so the answer
+    errs only towards True. The order and legal-form penalties only subtract.
+    Below :data:`GLUE_FLOOR` no words are glued back together, so for a floor
+    at or under it the bound holds for :func:`_best_alignment` as well.
+    """
+    q, lst = query.tokens, listed.tokens
+    if not q or not lst:
+        return False
+    best_q = [0.0] * len(q)
+    best_l = [0.0] * len(lst)
+    for i, a in enumerate(q):
+        for j, b in enumerate(lst):
+            sim = word_similarity(a, b)
+            if sim >= MIN_PAIR:
+                best_q[i] = max(best_q[i], sim)
+                best_l[j] = max(best_l[j], sim)
+    last = q[-1]
+    if len(last) >= CUT_MIN_LETTERS:
+        for j, b in enumerate(lst):
+            if len(b) > len(last) and b.startswith(last):
+                best_q[-1] = max(best_q[-1], CUT_SIMILARITY)
+                best_l[j] = max(best_l[j], CUT_SIMILARITY)
+    if not any(best_q):
+        return False
+    paired_q, unpaired_q = _token_weights(q, listed.legal, weight)
+    paired_l, unpaired_l = _token_weights(lst, query.legal, weight)
+    # A query word left over costs less only when every listed word is paired well.
+    query_extra = QUERY_EXTRA_WEIGHT if len(lst) >= 2 and min(best_l) >= QUERY_EXTRA_MIN_PAIR \
+        else 1.0
+    total = 0.0
+    for i, word in enumerate(q):
+        cost = _least_unpaired(unpaired_q[i], len(word) == 1) * query_extra
+        total += max((best_q[i] - floor) * paired_q[i], -floor * cost) if best_q[i] \
+            else -floor * cost
+    for j, word in enumerate(lst):
+        cost = _least_unpaired(unpaired_l[j], len(word) == 1) * LIST_EXTRA_WEIGHT
+        total += max((best_l[j] - floor) * paired_l[j], -floor * cost) if best_l[j] \
+            else -floor * cost
+    # A margin for rounding: the alignment sums the same terms in another order.
+    return total >= -1e-9
+
+
+def least_unpaired_cost(word: str, legal: tuple[str, ...], weight: WeightFn) -> float:
+    """The least an unpaired ``word`` can cost in :func:`_alignment` against a name with
+    this legal form (see :func:`alignment_reaches`)."""
+    return _least_unpaired(_unpaired_weight(word, legal, weight), len(word) == 1)
+
+
+def similarity_keys(word: str) -> tuple[int, ...]:
+    """The keys on which :func:`word_similarity` may find two words alike beyond their
+    plain measures (edit distance, Jaro-Winkler): letters undoubled, scanner
+    confusions undone, romanisation folded, consonant skeleton, first letter and
+    sound. Each is tagged with its kind and hashed (CRC-32, the same in every
+    process): two words with no key in common score their plain measures, unless
+    one edit apart or one of them an initial or holding a digit; keys that collide
+    only make a bound looser."""
+    return tuple(zlib.crc32(key.encode()) for key in (
+        "c" + _collapse(word), "o" + _ocr(word), "t" + _translit(word), "s" + _skeleton(word),
+        "m" + word[0] + _metaphone(word)))
+
+
+def _least_unpaired(weight: float, letter: bool) -> float:
+    """The least an unpaired word of this unpaired weight can cost in :func:`_alignment`:
+    a lone letter may be part of a spelled-out legal form, and legal-form words left
+    over on both sides cancel out."""
+    if letter:
+        weight = min(weight, LEGAL_WORD_WEIGHT)
+    return 0.0 if weight <= LEGAL_WORD_WEIGHT else weight
 
 
 def _glue_split_words(tokens: tuple[str, ...], paired: dict[int, float],

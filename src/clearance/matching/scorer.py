@@ -118,7 +118,7 @@ def evaluate(query: PreparedQuery, entity: PreparedEntity, config: MatchConfig =
     """
     best: Evaluation | None = None
     for q_form, (l_form, name), match, alignment in _best_names(query, entity, weight, names,
-                                                                memo):
+                                                                memo, min_name):
         if match.score < min_name:
             continue
         evidence = _evidence(query, entity, match, name, l_form)
@@ -189,8 +189,8 @@ def explain(outcome: Evaluation, config: MatchConfig = DEFAULT_CONFIG,
 
 
 def _best_names(query: PreparedQuery, entity: PreparedEntity, weight: WeightFn,
-                positions: Sequence[int] | None = None, memo: NameMemo | None = None
-                ) -> list[tuple[NameForm, tuple[NameForm, Name], NameMatch,
+                positions: Sequence[int] | None = None, memo: NameMemo | None = None,
+                floor: float = 0.0) -> list[tuple[NameForm, tuple[NameForm, Name], NameMatch,
                                 AlignmentDetail | None]]:
     """The best strong-name match and, if better, the best weak-name match."""
     best: dict[str, tuple[float, str, NameForm, tuple[NameForm, Name],
@@ -200,14 +200,14 @@ def _best_names(query: PreparedQuery, entity: PreparedEntity, weight: WeightFn,
         for pair in names:
             form = pair[0]
             if memo is None:
-                score, method, alignment = name_score(q_form, form, weight)
+                score, method, alignment = name_score(q_form, form, weight, floor)
             else:
                 # What name_score reads of a listed name: its words, legal form, glued
                 # form and Chinese characters.
                 key = (id(q_form), form.tokens, form.legal, form.compact, form.han)
                 found = memo.get(key)
                 if found is None:
-                    found = memo[key] = name_score(q_form, form, weight)
+                    found = memo[key] = name_score(q_form, form, weight, floor)
                 score, method, alignment = found
             quality = pair[1].quality
             current = best.get(quality)

@@ -45,6 +45,7 @@ from typing import IO, Any
 import orjson
 
 from clearance.errors import ConfigError
+from clearance.matching.kernels import warm_up
 from clearance.screening.readers import ColumnMap, Position, RecordReader, detect_columns
 from clearance.screening.screener import Screener, ScreeningResult
 from clearance.screening.writers import (
@@ -423,6 +424,7 @@ def _run(screener: Screener, chunks: Iterator[_Chunk], settings: ChunkSettings, 
         return
     global _SCREENER
     _SCREENER = screener
+    warm_up()  # compiled once here, not in every worker
     gc.collect()
     gc.freeze()
     context = multiprocessing.get_context("fork")

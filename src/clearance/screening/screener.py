@@ -30,7 +30,14 @@ from clearance.matching import (
     prepare_entity,
     prepare_query,
 )
-from clearance.matching.scorer import NameMemo, evaluate, explain, min_name_score
+from clearance.matching.reach import NameTable, within_reach
+from clearance.matching.scorer import (
+    NameMemo,
+    PreparedQuery,
+    evaluate,
+    explain,
+    min_name_score,
+)
 from clearance.model import Entity, Listing
 from clearance.model.dates import to_iso_day
 from clearance.settings import get_settings
@@ -93,6 +100,8 @@ class Screener:
                                                    for e in entities]
             self.index = NameIndex((i, form) for i, p in enumerate(self.prepared)
                                    for form, _ in p.names)
+            self.names = NameTable(([form for form, _ in p.names] for p in self.prepared),
+                                   self.index.word_weight)
 
     @classmethod
     def from_store(cls, store: Store, as_of: str | None = None,
@@ -142,6 +151,9 @@ class Screener:
         min_name = min_name_score(pq, floor, self.config)
         found = self.index.candidates(pq.forms, self.config.candidates, self.config.min_overlap)
         memo: NameMemo = {}
+        if min_name > 0.0:
+            # Hits only: the names that cannot reach a hit are dropped first, in bulk.
+            found = self._within_reach(pq, found, min_name)
         scored = [(outcome, row) for row, names in found
                   if (outcome := evaluate(pq, self.prepared[row], self.config,
                                           self.index.word_weight, names, min_name, memo))
@@ -151,6 +163,24 @@ class Screener:
         return [self._result(self.prepared[row].entity,
                              explain(outcome, self.config, threshold, self.index.word_weight))
                 for outcome, row in scored[:limit]]
+
+    def _within_reach(self, query: PreparedQuery, found: list[tuple[int, list[int] | None]],
+                      floor: float) -> list[tuple[int, list[int] | None]]:
+        """The candidates and names of theirs that might score ``floor`` (see
+        :mod:`clearance.matching.reach`); the others cannot be hits."""
+        names = [(row, range(len(self.prepared[row].names)) if positions is None
+                  else positions) for row, positions in found]
+        listed = [self.prepared[row].names[p][0] for row, positions in names for p in positions]
+        reached = within_reach(self.names, query.forms, names, listed, self.index.word_weight,
+                               floor).tolist()
+        out: list[tuple[int, list[int] | None]] = []
+        start = 0
+        for row, positions in names:
+            kept = [p for k, p in enumerate(positions) if reached[start + k]]
+            start += len(positions)
+            if kept:
+                out.append((row, kept))
+        return out
 
     def screen_all(self, query: Query | str, threshold: float | None = None
                    ) -> list[ScreeningResult]:

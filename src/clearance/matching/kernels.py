@@ -1,0 +1,213 @@
+"""The inner loops of batch screening, compiled with numba.
+
+A batch record costs well under a millisecond; at that scale numpy's fixed cost
+per call (a microsecond or two) and Python's per element dominate the loops over
+a query's index postings. These functions are those loops, compiled on first use
+and cached on disk (``cache=True``: the ``__pycache__`` beside this file, or
+numba's user-wide cache when that is read-only). Each does what the numpy code
+it replaced did, in the same order, so its floating-point results are the same
+bit for bit.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True, nogil=True)
+def accumulate_postings(offsets: np.ndarray, lengths: np.ndarray, rows: np.ndarray,
+                        idf: np.ndarray, inv_norm: np.ndarray, keys: np.ndarray,
+                        scores: np.ndarray, touched: np.ndarray) -> int:  # pragma: no cover
+    """Add each key's idf to the score of every row in its postings, then normalise.
+
+    ``scores`` holds zeros on entry (and the caller puts them back for the rows
+    touched); every idf is positive, so a row at zero has not been touched yet.
+    The rows touched, each once, go to ``touched``; their number is returned.
+    Sums are made key by key in ``keys`` order, as ``np.bincount`` over the
+    concatenated postings made them.
+    """
+    count = 0
+    for key in keys:
+        weight = idf[key]
+        start = offsets[key]
+        for position in range(start, start + lengths[key]):
+            row = rows[position]
+            if scores[row] == 0.0:
+                touched[count] = row
+                count += 1
+            scores[row] += weight
+    for index in range(count):
+        row = touched[index]
+        scores[row] *= inv_norm[row]
+    return count
+
+
+@njit(cache=True, nogil=True)
+def top_rows(scores: np.ndarray, touched: np.ndarray, take: int, near_top: float,
+             out_rows: np.ndarray) -> int:  # pragma: no cover
+    """The touched rows scoring at least the ``take``-th best score, in touched order.
+
+    Looked for among the rows scoring ``near_top`` of the best first, and among
+    all when fewer than ``take`` are. Rows tied with the ``take``-th stay. Their
+    number is returned, the rows are in ``out_rows``.
+    """
+    if len(touched) == 0:
+        return 0
+    best = 0.0
+    for row in touched:
+        best = max(best, scores[row])
+    limit = near_top * best
+    near = 0
+    for row in touched:
+        if scores[row] >= limit:
+            near += 1
+    if near < take:
+        limit = 0.0
+        near = len(touched)
+    values = np.empty(near, dtype=np.float64)
+    count = 0
+    for row in touched:
+        if scores[row] >= limit:
+            values[count] = scores[row]
+            out_rows[count] = row
+            count += 1
+    if take >= count:
+        return count
+    kth = np.partition(values, count - take)[count - take]
+    kept = 0
+    for index in range(count):
+        if values[index] >= kth:
+            out_rows[kept] = out_rows[index]
+            kept += 1
+    return kept
+
+
+@njit(cache=True, nogil=True)
+def names_in_reach(sims: np.ndarray, form_offsets: np.ndarray, form_words: np.ndarray,
+                   cut: np.ndarray, query_paired: np.ndarray, query_unpaired: np.ndarray,
+                   name_offsets: np.ndarray, name_words: np.ndarray, name_legal: np.ndarray,
+                   listed_paired: np.ndarray, listed_unpaired: np.ndarray, floor: float,
+                   query_extra: float, query_extra_min_pair: float, list_extra: float,
+                   reached: np.ndarray) -> None:  # pragma: no cover
+    """Set ``reached[n]`` for each listed name whose word alignment with one of the query's
+    forms might score ``floor``: :func:`clearance.matching.names.alignment_reaches` for
+    every name and form at once (see there for the bound).
+
+    ``sims[i, j]``: a bound of the similarity of query word i and listed word j, 0
+    when they cannot be paired. Form f's words are ``form_words[form_offsets[f]:
+    form_offsets[f + 1]]`` (rows of ``sims``), name n's ``name_words[name_offsets[n]:
+    name_offsets[n + 1]]`` (columns); ``cut[f, j]`` is the similarity of form f's last
+    word to listed word j when it begins it. Weights: ``query_paired`` by query word
+    position, ``query_unpaired[g, position]`` against a name of legal-form group
+    ``g = name_legal[n]``, ``listed_paired[j]``, and ``listed_unpaired[f, j]``
+    against form f; the unpaired ones are already the least the discounts allow.
+    """
+    for n in range(len(name_offsets) - 1):
+        start, end = name_offsets[n], name_offsets[n + 1]
+        size = end - start
+        if size == 0:
+            continue
+        best_l = np.zeros(size)
+        for f in range(len(form_offsets) - 1):
+            first, last = form_offsets[f], form_offsets[f + 1]
+            if last == first:
+                continue
+            best_l[:] = 0.0
+            best_q = np.zeros(last - first)
+            for position in range(first, last):
+                i = form_words[position]
+                for k in range(size):
+                    j = name_words[start + k]
+                    sim = sims[i, j]
+                    if position == last - 1 and cut[f, j] > sim:
+                        sim = cut[f, j]
+                    if sim > 0.0:
+                        best_q[position - first] = max(best_q[position - first], sim)
+                        best_l[k] = max(best_l[k], sim)
+            if best_q.max() == 0.0:
+                continue
+            extra = 1.0
+            if size >= 2 and best_l.min() >= query_extra_min_pair:
+                extra = query_extra
+            group = name_legal[n]
+            total = 0.0
+            for position in range(first, last):
+                best = best_q[position - first]
+                cost = query_unpaired[group, position] * extra
+                if best > 0.0:
+                    total += max((best - floor) * query_paired[position], -floor * cost)
+                else:
+                    total -= floor * cost
+            for k in range(size):
+                j = name_words[start + k]
+                cost = listed_unpaired[f, j] * list_extra
+                if best_l[k] > 0.0:
+                    total += max((best_l[k] - floor) * listed_paired[j], -floor * cost)
+                else:
+                    total -= floor * cost
+            if total >= -1e-9:
+                reached[n] = True
+                break
+
+
+@njit(cache=True, nogil=True)
+def gather_words(row_offsets: np.ndarray, row_words: np.ndarray, rows: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover
+    """The words of the given rows, one after the other, and where each row's start."""
+    offsets = np.zeros(len(rows) + 1, dtype=np.int64)
+    for n in range(len(rows)):
+        row = rows[n]
+        offsets[n + 1] = offsets[n] + row_offsets[row + 1] - row_offsets[row]
+    words = np.empty(offsets[-1], dtype=np.int64)
+    for n in range(len(rows)):
+        row = rows[n]
+        start = row_offsets[row]
+        for k in range(row_offsets[row + 1] - start):
+            words[offsets[n] + k] = row_words[start + k]
+    return offsets, words
+
+
+@njit(cache=True, nogil=True)
+def pair_bounds(distance: np.ndarray, jaro: np.ndarray, len_q: np.ndarray, len_l: np.ndarray,
+                keys_q: np.ndarray, keys_l: np.ndarray, min_pair: float, spelling: float
+                ) -> np.ndarray:  # pragma: no cover
+    """Bounds of word similarities from their plain measures (see
+    :func:`clearance.matching.reach._pair_bounds`): the edit distance over the longer
+    length, or Jaro-Winkler less 0.08 for words of four letters or more, when
+    better; raised to a slip's or a spelling rule's similarity when the words are
+    one edit apart or share a key; 0 under ``min_pair``."""
+    out = np.zeros(distance.shape, dtype=np.float64)
+    for i in range(distance.shape[0]):
+        for j in range(distance.shape[1]):
+            longest = max(len_q[i], len_l[j])
+            sim = 1.0 - distance[i, j] / longest
+            if min(len_q[i], len_l[j]) >= 4:
+                sim = max(sim, jaro[i, j] - 0.08)
+            special = distance[i, j] == 1
+            for k in range(keys_q.shape[1]):
+                if keys_q[i, k] == keys_l[j, k]:
+                    special = True
+            if special:
+                sim = max(sim, spelling, 1.0 - 0.5 / longest)
+            if sim >= min_pair:
+                # The plain measures may differ from word_similarity's in the last bit.
+                out[i, j] = sim + 1e-9
+    return out
+
+
+def warm_up() -> None:
+    """Compile every kernel (or load it from the disk cache: a few seconds the first time,
+    a quarter of a second after), with the argument types the callers use: before
+    forking workers, so that each does not do it again."""
+    ints, floats = np.zeros(2, dtype=np.int64), np.ones(2, dtype=np.float64)
+    small, grid = np.zeros(2, dtype=np.int32), np.ones((1, 2), dtype=np.float64)
+    accumulate_postings(ints, ints, small, floats, floats, ints[:0], np.zeros(2), small)
+    top_rows(floats, small, 1, 0.5, small)
+    gather_words(np.array([0, 1, 2]), ints, ints)
+    pair_bounds(np.ones((1, 2), dtype=np.int64), grid, ints[:1] + 1, ints + 1,
+                np.zeros((1, 5), np.int64),
+                np.ones((2, 5), np.int64), 0.6, 0.92)
+    names_in_reach(grid, np.array([0, 1]), ints[:1], grid, floats[:1], grid, np.array([0, 2]),
+                   ints, ints[:1], floats, grid, 0.65, 0.3, 0.85, 0.35,
+                   np.zeros(1, dtype=np.bool_))
