@@ -212,10 +212,10 @@ def test_reach_never_rules_out_a_name_that_reaches_the_floor(screener: Screener)
         for variant in variants:
             query = prepare_query(Query(variant, schema=prepared.entity.schema))
             found = screener.index.candidates(query.forms, 15)
-            names = [(row, names or []) for row, names in found]
-            listed = [screener.prepared[row].names[k][0] for row, names in names for k in names]
+            rows = [screener.names.first[e] + k for e, names in found for k in names or []]
+            listed = [screener.prepared[e].names[k][0] for e, names in found for k in names or []]
             for floor in (0.5, 0.65, 0.8, 0.9):
-                bulk = within_reach(screener.names, query.forms, names, listed, weight, floor)
+                bulk = within_reach(screener.names, query.forms, rows, weight, floor)
                 for n, l_form in enumerate(listed):
                     best = max(name_score(q_form, l_form, weight)[0] for q_form in query.forms)
                     assert bulk[n] or best < floor, (variant, l_form.original, floor)

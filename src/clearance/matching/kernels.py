@@ -152,9 +152,11 @@ def names_in_reach(sims: np.ndarray, form_offsets: np.ndarray, form_words: np.nd
 
 
 @njit(cache=True, nogil=True)
-def gather_words(row_offsets: np.ndarray, row_words: np.ndarray, rows: np.ndarray
-                 ) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover
-    """The words of the given rows, one after the other, and where each row's start."""
+def gather_words(row_offsets: np.ndarray, row_words: np.ndarray, row_legal: np.ndarray,
+                 rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                                            np.ndarray]:  # pragma: no cover
+    """The words of the given rows: where each row's start, the distinct words, each
+    row's words as positions among those, and the same for the rows' legal forms."""
     offsets = np.zeros(len(rows) + 1, dtype=np.int64)
     for n in range(len(rows)):
         row = rows[n]
@@ -165,7 +167,11 @@ def gather_words(row_offsets: np.ndarray, row_words: np.ndarray, rows: np.ndarra
         start = row_offsets[row]
         for k in range(row_offsets[row + 1] - start):
             words[offsets[n] + k] = row_words[start + k]
-    return offsets, words
+    distinct = np.unique(words)
+    legal = row_legal[rows]
+    groups = np.unique(legal)
+    return (offsets, distinct, np.searchsorted(distinct, words), groups,
+            np.searchsorted(groups, legal))
 
 
 @njit(cache=True, nogil=True)
@@ -204,7 +210,7 @@ def warm_up() -> None:
     small, grid = np.zeros(2, dtype=np.int32), np.ones((1, 2), dtype=np.float64)
     accumulate_postings(ints, ints, small, floats, floats, ints[:0], np.zeros(2), small)
     top_rows(floats, small, 1, 0.5, small)
-    gather_words(np.array([0, 1, 2]), ints, ints)
+    gather_words(np.array([0, 1, 2]), ints, ints, ints)
     pair_bounds(np.ones((1, 2), dtype=np.int64), grid, ints[:1] + 1, ints + 1,
                 np.zeros((1, 5), np.int64),
                 np.ones((2, 5), np.int64), 0.6, 0.92)

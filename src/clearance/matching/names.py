@@ -53,6 +53,9 @@ VOWELLESS_SIMILARITY = 0.9
 SPELLING_SIMILARITY = 0.92
 """Similarity of two romanisations of a name (the highest a spelling rule gives)."""
 
+ACRONYM_SIMILARITY = 0.88
+"""Similarity of an acronym to the name it abbreviates."""
+
 CUT_SIMILARITY = 0.9
 """Similarity of a query's last word to a listed word it begins (the name cut short)."""
 
@@ -668,7 +671,7 @@ def _acronym(query: NameForm, listed: NameForm) -> NameMatch | None:
     for short, full in ((query, listed), (listed, query)):
         if len(short.tokens) == 1 and 2 <= len(short.compact) <= 6 \
                 and short.compact == full.acronym and len(full.acronym) >= 3:
-            return NameMatch(0.88, "acronym")
+            return NameMatch(ACRONYM_SIMILARITY, "acronym")
     return None
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
+from itertools import accumulate
 
 import numpy as np
 from rapidfuzz import process
@@ -22,6 +23,7 @@ from rapidfuzz.distance import OSA, JaroWinkler, Levenshtein
 
 from clearance.matching.kernels import gather_words, names_in_reach, pair_bounds
 from clearance.matching.names import (
+    ACRONYM_SIMILARITY,
     CUT_MIN_LETTERS,
     CUT_SIMILARITY,
     GLUE_FLOOR,
@@ -31,8 +33,6 @@ from clearance.matching.names import (
     QUERY_EXTRA_WEIGHT,
     SPELLING_SIMILARITY,
     WeightFn,
-    _acronym,
-    _han,
     least_unpaired_cost,
     similarity_keys,
     word_similarity,
@@ -52,11 +52,18 @@ class NameTable:
         ids: dict[str, int] = {}
         legal_ids: dict[tuple[str, ...], int] = {(): 0}
         first, offsets, words, legal = [0], [0], [], []
+        self.compacts: list[str] = []
+        self.acronyms: list[str] = []
+        self.han: dict[int, str] = {}
         for forms in entities:
             for form in forms:
+                if form.han:
+                    self.han[len(offsets) - 1] = form.han
                 words.extend(ids.setdefault(w, len(ids)) for w in form.tokens)
                 offsets.append(len(words))
                 legal.append(legal_ids.setdefault(form.legal, len(legal_ids)))
+                self.compacts.append(form.compact)
+                self.acronyms.append(form.acronym)
             first.append(len(offsets) - 1)
         self.first = first
         self.words = list(ids)
@@ -64,6 +71,7 @@ class NameTable:
         self.row_words = np.array(words, dtype=np.int64)
         self.row_legal = np.array(legal, dtype=np.int64)
         self.legal_forms = list(legal_ids)
+        self.compact_lengths = np.array([len(c) for c in self.compacts], dtype=np.int64)
         self.keys = np.array([similarity_keys(w) for w in self.words],
                              dtype=np.int64).reshape(len(self.words), 5)
         self.lengths = np.array([len(w) for w in self.words], dtype=np.int64)
@@ -74,52 +82,56 @@ class NameTable:
                               dtype=np.float64)
 
 
-def within_reach(table: NameTable, forms: Sequence[NameForm],
-                 names: Sequence[tuple[int, Sequence[int]]], listed: Sequence[NameForm],
+def within_reach(table: NameTable, forms: Sequence[NameForm], rows: Sequence[int],
                  weight: WeightFn, floor: float) -> np.ndarray:
-    """Which of the candidates' names might score ``floor`` against one of ``forms`` in
-    :func:`~clearance.matching.names.name_score`.
+    """Which of the table's ``rows`` (the candidates' names) might score ``floor`` against
+    one of ``forms`` in :func:`~clearance.matching.names.name_score`: one flag per row.
 
-    ``names`` are (entity, positions of its names), ``listed`` their forms in the
-    same order, flattened; ``weight`` the one the table was made with. The
-    answer is one flag per listed form.
+    ``weight`` must be the one the table was made with.
     """
-    reached = np.zeros(len(listed), dtype=np.bool_)
-    if not listed or not forms:
+    reached = np.zeros(len(rows), dtype=np.bool_)
+    if not len(rows) or not forms:
         return reached
-    rows = np.array([table.first[e] + p for e, positions in names for p in positions],
-                    dtype=np.int64)
+    picked = np.array(rows, dtype=np.int64)
+    name_offsets, columns, name_columns, groups, name_groups = gather_words(
+        table.row_offsets, table.row_words, table.row_legal, picked)
     query_words = list(dict.fromkeys(w for form in forms for w in form.tokens))
-    if query_words:
-        _align_bounds(table, forms, rows, query_words, weight, min(floor, GLUE_FLOOR),
-                      reached)
-    _whole_name_bounds(forms, listed, floor, reached)
+    if query_words and len(columns):
+        listed_words = [table.words[i] for i in columns.tolist()]
+        positions = [w for form in forms for w in form.tokens]
+        row = {w: i for i, w in enumerate(query_words)}
+        names_in_reach(
+            _pair_bounds(table, query_words, listed_words, columns),
+            np.array(list(accumulate([len(f.tokens) for f in forms], initial=0)),
+                     dtype=np.int64),
+            np.array([row[w] for w in positions], dtype=np.int64),
+            _cut_bounds(forms, listed_words),
+            np.array([weight(w) for w in positions], dtype=np.float64),
+            np.array([[_least_cost(w, table.legal_forms[g], weight) for w in positions]
+                      for g in groups.tolist()], dtype=np.float64),
+            name_offsets, name_columns, name_groups, table.weights[columns],
+            _listed_costs(table, forms, columns, listed_words, weight),
+            # Above GLUE_FLOOR, words glued back together could lift an alignment past
+            # its bound: the bound is checked at the lower of the two.
+            min(floor, GLUE_FLOOR), QUERY_EXTRA_WEIGHT, QUERY_EXTRA_MIN_PAIR,
+            LIST_EXTRA_WEIGHT, reached)
+    _whole_name_bounds(table, forms, picked, np.diff(name_offsets), floor, reached)
     return reached
 
 
-def _align_bounds(table: NameTable, forms: Sequence[NameForm], rows: np.ndarray,
-                  query_words: list[str], weight: WeightFn, floor: float,
-                  reached: np.ndarray) -> None:
-    """Mark the names whose word alignment with a query form might reach ``floor``."""
-    name_offsets, name_words = gather_words(table.row_offsets, table.row_words, rows)
-    if not len(name_words):
-        return
-    columns, name_columns = np.unique(name_words, return_inverse=True)
-    listed_words = [table.words[i] for i in columns.tolist()]
-    sims = _pair_bounds(table, query_words, listed_words, columns)
-    row = {w: i for i, w in enumerate(query_words)}
-    positions = [w for form in forms for w in form.tokens]
-    form_offsets = np.cumsum([0] + [len(f.tokens) for f in forms], dtype=np.int64)
-    form_words = np.array([row[w] for w in positions], dtype=np.int64)
-    legal_ids = table.row_legal[rows]
-    groups, name_groups = np.unique(legal_ids, return_inverse=True)
-    query_unpaired = np.array([[least_unpaired_cost(w, table_legal, weight) for w in positions]
-                               for table_legal in (table.legal_forms[g]
-                                                   for g in groups.tolist())],
-                              dtype=np.float64)
-    listed_unpaired = np.array([table.costs[columns] if not form.legal else
-                                [least_unpaired_cost(w, form.legal, weight)
-                                 for w in listed_words] for form in forms], dtype=np.float64)
+def _listed_costs(table: NameTable, forms: Sequence[NameForm], columns: np.ndarray,
+                  listed_words: list[str], weight: WeightFn) -> np.ndarray:
+    """What each listed word costs unpaired against each form (against its legal form)."""
+    if len(forms) == 1 and not forms[0].legal:
+        return table.costs[columns][None, :]
+    return np.array([table.costs[columns] if not form.legal else
+                     [_least_cost(w, form.legal, weight) for w in listed_words]
+                     for form in forms], dtype=np.float64)
+
+
+def _cut_bounds(forms: Sequence[NameForm], listed_words: list[str]) -> np.ndarray:
+    """The similarity of each form's last word to the listed words it begins (a name cut
+    short by a narrow field), else 0."""
     cut = np.zeros((len(forms), len(listed_words)), dtype=np.float64)
     for f, form in enumerate(forms):
         last = form.tokens[-1] if form.tokens else ""
@@ -127,11 +139,13 @@ def _align_bounds(table: NameTable, forms: Sequence[NameForm], rows: np.ndarray,
             for j, word in enumerate(listed_words):
                 if len(word) > len(last) and word.startswith(last):
                     cut[f, j] = CUT_SIMILARITY
-    names_in_reach(sims, form_offsets, form_words, cut,
-                   np.array([weight(w) for w in positions], dtype=np.float64), query_unpaired,
-                   name_offsets, name_columns.astype(np.int64), name_groups.astype(np.int64),
-                   table.weights[columns], listed_unpaired, floor, QUERY_EXTRA_WEIGHT,
-                   QUERY_EXTRA_MIN_PAIR, LIST_EXTRA_WEIGHT, reached)
+    return cut
+
+
+@lru_cache(maxsize=262144)
+def _least_cost(word: str, legal: tuple[str, ...], weight: WeightFn) -> float:
+    """The least an unpaired word costs against a name with this legal form."""
+    return least_unpaired_cost(word, legal, weight)
 
 
 def _pair_bounds(table: NameTable, queries: list[str], listed: list[str], columns: np.ndarray
@@ -173,28 +187,46 @@ def _unusual(word: str) -> bool:
     return len(word) == 1 or not word.isalpha()
 
 
-def _whole_name_bounds(forms: Sequence[NameForm], listed: Sequence[NameForm], floor: float,
-                       reached: np.ndarray) -> None:
-    """Mark the names that a whole-name measure (glued words, acronym, Chinese
-    characters) might bring to ``floor``."""
-    compacts = process.cdist([f.compact for f in forms], [f.compact for f in listed],
-                             scorer=Levenshtein.normalized_similarity, dtype=np.float64)
-    for n, name in enumerate(listed):
-        if not reached[n]:
-            reached[n] = any(_whole_name_reaches(query, name, compacts[f, n], floor)
-                             for f, query in enumerate(forms))
+def _whole_name_bounds(table: NameTable, forms: Sequence[NameForm], rows: np.ndarray,
+                       tokens: np.ndarray, floor: float, reached: np.ndarray) -> None:
+    """Mark the names that a whole-name measure might bring to ``floor``: glued words
+    (an exact gluing of short names scores 0.96; of longer ones, the similarity less
+    0.04), an acronym (0.88), Chinese characters as written."""
+    lengths = table.compact_lengths[rows]
+    for query in forms:
+        size = len(query.compact)
+        if size >= 4:
+            # A similarity of s needs lengths within (1 - s) of the longer: only the
+            # names of a length that allows it are compared.
+            longest = np.maximum(lengths, size)
+            near = np.where((lengths >= 6) & (size >= 6),
+                            np.abs(lengths - size) <= (1.0 - (floor + 0.04)) * longest + 1e-9,
+                            (lengths == size) & (floor <= 0.96))
+            for n in np.flatnonzero(near & (tokens != len(query.tokens)) & (lengths >= 4)
+                                    & ~reached).tolist():
+                listed = table.compacts[int(rows[n])]
+                sim = Levenshtein.normalized_similarity(query.compact, listed)
+                glued = sim - 0.04 if size >= 6 and len(listed) >= 6 else 0.96 * (sim == 1.0)
+                reached[n] = glued >= floor
+        if floor <= ACRONYM_SIMILARITY:
+            _acronyms(table, query, rows, tokens, reached)
+        if query.han:
+            for n, row in enumerate(rows.tolist()):
+                han = table.han.get(row)
+                if han and Levenshtein.normalized_similarity(query.han, han) >= floor:
+                    reached[n] = True
 
 
-def _whole_name_reaches(query: NameForm, listed: NameForm, compact: float, floor: float
-                        ) -> bool:
-    """Whether _compact (from the similarity of the glued names), _acronym or _han
-    scores ``floor`` or more."""
-    nq, nl = len(query.tokens), len(listed.tokens)
-    a, b = len(query.compact), len(listed.compact)
-    # An exact gluing of short names scores 0.96; of longer ones, the similarity less 0.04.
-    glued = compact - 0.04 if a >= 6 and b >= 6 else 0.96 if compact == 1.0 else 0.0
-    if nq != nl and a >= 4 and b >= 4 and glued >= floor:
-        return True
-    if (nq == 1 or nl == 1) and (m := _acronym(query, listed)) and m.score >= floor:
-        return True
-    return bool(query.han and listed.han and (m := _han(query, listed)) and m.score >= floor)
+def _acronyms(table: NameTable, query: NameForm, rows: np.ndarray, tokens: np.ndarray,
+              reached: np.ndarray) -> None:
+    """Mark the names that are the query's acronym, or whose acronym the query is
+    (what :func:`~clearance.matching.names._acronym` checks)."""
+    if len(query.tokens) == 1 and 2 <= len(query.compact) <= 6:
+        for n, row in enumerate(rows.tolist()):
+            acronym = table.acronyms[row]
+            if query.compact == acronym and len(acronym) >= 3:
+                reached[n] = True
+    if len(query.acronym) >= 3:
+        for n in np.flatnonzero(tokens == 1).tolist():
+            if table.compacts[int(rows[n])] == query.acronym:
+                reached[n] = True

@@ -168,18 +168,20 @@ class Screener:
                       floor: float) -> list[tuple[int, list[int] | None]]:
         """The candidates and names of theirs that might score ``floor`` (see
         :mod:`clearance.matching.reach`); the others cannot be hits."""
-        names = [(row, range(len(self.prepared[row].names)) if positions is None
-                  else positions) for row, positions in found]
-        listed = [self.prepared[row].names[p][0] for row, positions in names for p in positions]
-        reached = within_reach(self.names, query.forms, names, listed, self.index.word_weight,
-                               floor).tolist()
+        first = self.names.first
+        names = [(entity, range(first[entity + 1] - first[entity]) if positions is None
+                  else positions) for entity, positions in found]
+        reached = within_reach(self.names, query.forms,
+                               [first[entity] + p for entity, positions in names
+                                for p in positions],
+                               self.index.word_weight, floor).tolist()
         out: list[tuple[int, list[int] | None]] = []
         start = 0
-        for row, positions in names:
+        for entity, positions in names:
             kept = [p for k, p in enumerate(positions) if reached[start + k]]
             start += len(positions)
             if kept:
-                out.append((row, kept))
+                out.append((entity, kept))
         return out
 
     def screen_all(self, query: Query | str, threshold: float | None = None
