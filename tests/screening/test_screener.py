@@ -205,10 +205,15 @@ def test_reach_never_rules_out_a_name_that_reaches_the_floor(screener: Screener)
     pruned = reached = 0
     for prepared in rng.sample(screener.prepared, 150):
         words = prepared.entity.name.split()
+        longest = max(words, key=len)
+        cut = len(longest) // 2
         variants = [prepared.entity.name, " ".join(words[::-1]), " ".join(words[:-1]) or "x",
                     prepared.entity.name + " Trading LLC",
                     " ".join(rng.choice(_misspellings(w.lower(), rng)) if len(w) > 3 else w
-                             for w in words)]
+                             for w in words),
+                    # Words split or glued: the bound must allow for gluing them back.
+                    prepared.entity.name.replace(longest, f"{longest[:cut]} {longest[cut:]}"),
+                    " ".join(["".join(words[:2]), *words[2:]])]
         for variant in variants:
             query = prepare_query(Query(variant, schema=prepared.entity.schema))
             found = screener.index.candidates(query.forms, 15)

@@ -24,7 +24,7 @@ import numpy as np
 from rapidfuzz.distance import OSA
 from rigour.text import metaphone
 
-from clearance.matching.kernels import accumulate_postings, top_rows
+from clearance.matching.kernels import accumulate_postings, best_owners, top_rows
 from clearance.matching.names import word_similarity
 from clearance.matching.normalize import NameForm, skeleton
 from clearance.matching.vocabulary import LEGAL_WORDS, PARTICLES
@@ -45,10 +45,21 @@ def name_keys(form: NameForm) -> set[str]:
     form above the one with the same name.
     """
     keys: set[str] = set()
-    tokens = [t for t in form.tokens if t not in LEGAL_WORDS]
-    for token in tokens or form.tokens:  # a name of legal words only keeps them all
+    for token in _keyed_tokens(form):
         keys.update(_word_keys(token))
-    keys.update("w:" + t for t in form.tokens)
+    keys.update(_form_keys(form))
+    return keys
+
+
+def _keyed_tokens(form: NameForm) -> list[str] | tuple[str, ...]:
+    """The words whose own keys a name is indexed under: not those of its legal form,
+    unless it has no other (a name of legal words only keeps them all)."""
+    return [t for t in form.tokens if t not in LEGAL_WORDS] or form.tokens
+
+
+def _form_keys(form: NameForm) -> set[str]:
+    """A name's keys beyond its words' own: every word whole, acronym, glued form, Chinese."""
+    keys = {"w:" + t for t in form.tokens}
     if form.acronym:
         keys.add("a:" + form.acronym)
     # The name with its spaces removed: "MUR MAN" finds "MURMAN", and back.
@@ -150,19 +161,23 @@ class NameIndex:
         Positions are None when the index does not know where names start.
         """
         with self._scored(forms) as (scores, touched):
-            owners = self._rank_owners(scores, touched, limit)
-            first = self._first_row
-            if first is None:
-                return [(owner, None) for owner in owners]
+            if self._first_row is None:
+                return [(owner, None) for owner in self._rank_owners(scores, touched, limit)]
             floor = min_overlap * math.sqrt(self._query_mass(forms)) if min_overlap else 0.0
-            out: list[tuple[int, list[int] | None]] = []
-            for owner in owners:
-                # Python on a handful of floats beats a numpy call per owner.
-                own = scores[first[owner]:first[owner + 1]].tolist()
-                positions = [k for k, value in enumerate(own) if value > floor]
-                if positions:
-                    out.append((owner, positions))
-            return out
+            owners, offsets, positions = best_owners(
+                scores, touched, self.owners, self._first_rows(), limit, _NEAR_TOP, floor,
+                self._scratch().chosen)
+            bounds = offsets.tolist()
+            found = positions.tolist()
+            return [(owner, found[bounds[k]:bounds[k + 1]])
+                    for k, owner in enumerate(owners.tolist())]
+
+    def _first_rows(self) -> np.ndarray:
+        """Where each owner's rows start, as an array for the kernels."""
+        first = self.__dict__.get("_first_array")
+        if first is None:
+            first = self.__dict__["_first_array"] = np.array(self._first_row, dtype=np.int64)
+        return first
 
     def _query_mass(self, forms: list[NameForm]) -> float:
         keys = set().union(*(name_keys(f) for f in forms)) if forms else set()
@@ -200,20 +215,36 @@ class NameIndex:
         return scratch
 
     def _query_keys(self, forms: list[NameForm]) -> np.ndarray | None:
-        """The numbers of the query's keys to look up (None when no key is known)."""
-        keys = set().union(*(name_keys(f) for f in forms)) if forms else set()
-        # A mistyped word is not in the vocabulary: look for the listed words one
-        # edit away, so that a name with a typo in every word is still found.
+        """The numbers of the query's keys to look up (None when no key is known), in
+        increasing order: the order in which their idf are summed, the same every time."""
+        ids = self.key_ids
+        found: set[int] = set()
         for form in forms:
+            for token in _keyed_tokens(form):
+                found.update(self._token_key_ids(token))
+            found.update(ids[k] for k in _form_keys(form) if k in ids)
+            # A mistyped word is not in the vocabulary: look for the listed words one
+            # edit away, so that a name with a typo in every word is still found.
             for token in form.tokens:
                 if token not in self.word_df:
-                    keys.update("w:" + w for w in self._likeliest(token))
-        ids = self.key_ids
-        known = np.fromiter((ids[k] for k in keys if k in ids), dtype=np.int64)
+                    found.update(ids[k] for k in ("w:" + w for w in self._likeliest(token))
+                                 if k in ids)
+        known = np.array(sorted(found), dtype=np.int64)
         usable = known[self.lengths[known] <= self._common]
         if len(usable) < 3:
             usable = known
         return usable if len(usable) else None
+
+    def _token_key_ids(self, token: str) -> tuple[int, ...]:
+        """The numbers of a word's own keys that the index holds (kept per process)."""
+        memo: dict[str, tuple[int, ...]] | None = self.__dict__.get("_token_ids")
+        if memo is None or len(memo) > 200_000:
+            memo = self.__dict__["_token_ids"] = {}
+        found = memo.get(token)
+        if found is None:
+            ids = self.key_ids
+            found = memo[token] = tuple(ids[k] for k in _word_keys(token) if k in ids)
+        return found
 
     def _likeliest(self, word: str) -> tuple[str, ...]:
         """The listed words one edit from ``word`` that it most likely stands for.
@@ -242,8 +273,8 @@ class NameIndex:
     def __getstate__(self) -> dict[str, Any]:
         # What queries leave behind is not part of the index (nor of its on-disk cache).
         state = dict(self.__dict__)
-        state.pop("_likely", None)
-        state.pop("_local", None)
+        for derived in ("_likely", "_local", "_token_ids", "_first_array"):
+            state.pop(derived, None)
         return state
 
     def _rank_owners(self, scores: np.ndarray, touched: np.ndarray, limit: int) -> list[int]:

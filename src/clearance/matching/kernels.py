@@ -87,9 +87,11 @@ def top_rows(scores: np.ndarray, touched: np.ndarray, take: int, near_top: float
 def names_in_reach(sims: np.ndarray, form_offsets: np.ndarray, form_words: np.ndarray,
                    cut: np.ndarray, query_paired: np.ndarray, query_unpaired: np.ndarray,
                    name_offsets: np.ndarray, name_words: np.ndarray, name_legal: np.ndarray,
-                   listed_paired: np.ndarray, listed_unpaired: np.ndarray, floor: float,
-                   query_extra: float, query_extra_min_pair: float, list_extra: float,
-                   reached: np.ndarray) -> None:  # pragma: no cover
+                   listed_paired: np.ndarray, listed_unpaired: np.ndarray,
+                   query_letters: np.ndarray, listed_letters: np.ndarray,
+                   form_glues: np.ndarray, name_glues: np.ndarray, floor: float,
+                   glue_floor: float, query_extra: float, query_extra_min_pair: float,
+                   list_extra: float, reached: np.ndarray) -> None:  # pragma: no cover
     """Set ``reached[n]`` for each listed name whose word alignment with one of the query's
     forms might score ``floor``: :func:`clearance.matching.names.alignment_reaches` for
     every name and form at once (see there for the bound).
@@ -102,6 +104,13 @@ def names_in_reach(sims: np.ndarray, form_offsets: np.ndarray, form_words: np.nd
     position, ``query_unpaired[g, position]`` against a name of legal-form group
     ``g = name_legal[n]``, ``listed_paired[j]``, and ``listed_unpaired[f, j]``
     against form f; the unpaired ones are already the least the discounts allow.
+
+    Above ``glue_floor``, two neighbouring words glued back together could lift an
+    alignment past its bound: where that may happen, the bound is checked at
+    ``glue_floor`` instead (see :func:`may_glue`). ``query_letters`` and
+    ``listed_letters`` hold each word's first letter (its code) and length;
+    ``form_glues[f]`` and ``name_glues[n]`` say whether two neighbouring words of
+    the name glued together make a legal-form word.
     """
     for n in range(len(name_offsets) - 1):
         start, end = name_offsets[n], name_offsets[n + 1]
@@ -127,6 +136,10 @@ def names_in_reach(sims: np.ndarray, form_offsets: np.ndarray, form_words: np.nd
                         best_l[k] = max(best_l[k], sim)
             if best_q.max() == 0.0:
                 continue
+            bound = floor
+            if floor > glue_floor and (form_glues[f] or name_glues[n] or may_glue(
+                    query_letters[first:last], listed_letters, name_words[start:end])):
+                bound = glue_floor
             extra = 1.0
             if size >= 2 and best_l.min() >= query_extra_min_pair:
                 extra = query_extra
@@ -136,19 +149,100 @@ def names_in_reach(sims: np.ndarray, form_offsets: np.ndarray, form_words: np.nd
                 best = best_q[position - first]
                 cost = query_unpaired[group, position] * extra
                 if best > 0.0:
-                    total += max((best - floor) * query_paired[position], -floor * cost)
+                    total += max((best - bound) * query_paired[position], -bound * cost)
                 else:
-                    total -= floor * cost
+                    total -= bound * cost
             for k in range(size):
                 j = name_words[start + k]
                 cost = listed_unpaired[f, j] * list_extra
                 if best_l[k] > 0.0:
-                    total += max((best_l[k] - floor) * listed_paired[j], -floor * cost)
+                    total += max((best_l[k] - bound) * listed_paired[j], -bound * cost)
                 else:
-                    total -= floor * cost
+                    total -= bound * cost
             if total >= -1e-9:
                 reached[n] = True
                 break
+
+
+@njit(cache=True, nogil=True)
+def may_glue(query_letters: np.ndarray, listed_letters: np.ndarray, name_words: np.ndarray
+             ) -> bool:  # pragma: no cover
+    """Whether two neighbouring words of one name, glued together, might be taken for a
+    word of the other: :func:`clearance.matching.names._glue_split_words` only compares
+    a glued word with words of the same first letter and a length within 2 of its own.
+    Each name's words are given by (first letter code, length) rows: the query's in
+    ``query_letters``, the listed name's as rows of ``listed_letters``."""
+    for k in range(len(name_words) - 1):
+        letter = listed_letters[name_words[k], 0]
+        glued = listed_letters[name_words[k], 1] + listed_letters[name_words[k + 1], 1]
+        for p in range(len(query_letters)):
+            if query_letters[p, 0] == letter and abs(glued - query_letters[p, 1]) <= 2:
+                return True
+    for p in range(len(query_letters) - 1):
+        letter = query_letters[p, 0]
+        glued = query_letters[p, 1] + query_letters[p + 1, 1]
+        for k in range(len(name_words)):
+            word = name_words[k]
+            if listed_letters[word, 0] == letter and abs(glued - listed_letters[word, 1]) <= 2:
+                return True
+    return False
+
+
+@njit(cache=True, nogil=True)
+def best_owners(scores: np.ndarray, touched: np.ndarray, owners: np.ndarray, first: np.ndarray,
+                limit: int, near_top: float, floor: float, chosen: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover
+    """The best ``limit`` owners by their best row's score, and the positions of each
+    owner's rows scoring above ``floor`` (owners with none are left out).
+
+    What :meth:`clearance.matching.index.NameIndex.candidates` does with the scores of
+    the ``touched`` rows: the best rows (see :func:`top_rows`) ordered by score, then
+    row; owners tied with the last one taken come too, up to twice the limit. Returns
+    the owners, and offsets into the positions, one owner after the other.
+    """
+    count = top_rows(scores, touched, limit * 3, near_top, chosen)
+    rows = np.sort(chosen[:count])
+    ranked = np.empty(count, dtype=np.float64)
+    for k in range(count):
+        ranked[k] = -scores[rows[k]]
+    rows = rows[np.argsort(ranked, kind="mergesort")]
+    picked = np.empty(2 * limit, dtype=np.int64)
+    taken = 0
+    last = 0.0
+    for row in rows:
+        owner = owners[row]
+        seen = False
+        for k in range(taken):
+            if picked[k] == owner:
+                seen = True
+                break
+        if seen:
+            continue
+        if taken >= limit and (scores[row] < last or taken >= 2 * limit):
+            break
+        picked[taken] = owner
+        taken += 1
+        last = scores[row]
+    out = np.empty(taken, dtype=np.int64)
+    offsets = np.zeros(taken + 1, dtype=np.int64)
+    total = 0
+    for k in range(taken):
+        total += first[picked[k] + 1] - first[picked[k]]
+    positions = np.empty(total, dtype=np.int64)
+    kept = 0
+    size = 0
+    for k in range(taken):
+        owner = picked[k]
+        start = size
+        for row in range(first[owner], first[owner + 1]):
+            if scores[row] > floor:
+                positions[size] = row - first[owner]
+                size += 1
+        if size > start:
+            out[kept] = owner
+            kept += 1
+            offsets[kept] = size
+    return out[:kept], offsets[:kept + 1], positions[:size]
 
 
 @njit(cache=True, nogil=True)
@@ -210,10 +304,13 @@ def warm_up() -> None:
     small, grid = np.zeros(2, dtype=np.int32), np.ones((1, 2), dtype=np.float64)
     accumulate_postings(ints, ints, small, floats, floats, ints[:0], np.zeros(2), small)
     top_rows(floats, small, 1, 0.5, small)
+    best_owners(floats, small, small, np.array([0, 1, 2]), 1, 0.3, 0.0, small)
     gather_words(np.array([0, 1, 2]), ints, ints, ints)
     pair_bounds(np.ones((1, 2), dtype=np.int64), grid, ints[:1] + 1, ints + 1,
                 np.zeros((1, 5), np.int64),
                 np.ones((2, 5), np.int64), 0.6, 0.92)
+    letters = np.ones((2, 2), dtype=np.int64)
     names_in_reach(grid, np.array([0, 1]), ints[:1], grid, floats[:1], grid, np.array([0, 2]),
-                   ints, ints[:1], floats, grid, 0.65, 0.3, 0.85, 0.35,
-                   np.zeros(1, dtype=np.bool_))
+                   ints, ints[:1], floats, grid, letters[:1], letters,
+                   np.zeros(1, dtype=np.bool_), np.zeros(1, dtype=np.bool_), 0.8, 0.65, 0.3,
+                   0.85, 0.35, np.zeros(1, dtype=np.bool_))

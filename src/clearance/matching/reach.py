@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
-from itertools import accumulate
+from itertools import accumulate, pairwise
 
 import numpy as np
 from rapidfuzz import process
@@ -38,6 +38,7 @@ from clearance.matching.names import (
     word_similarity,
 )
 from clearance.matching.normalize import NameForm
+from clearance.matching.vocabulary import LEGAL_WORDS
 
 
 class NameTable:
@@ -51,7 +52,7 @@ class NameTable:
     def __init__(self, entities: Iterable[Sequence[NameForm]], weight: WeightFn) -> None:
         ids: dict[str, int] = {}
         legal_ids: dict[tuple[str, ...], int] = {(): 0}
-        first, offsets, words, legal = [0], [0], [], []
+        first, offsets, words, legal, glues = [0], [0], [], [], []
         self.compacts: list[str] = []
         self.acronyms: list[str] = []
         self.han: dict[int, str] = {}
@@ -64,6 +65,7 @@ class NameTable:
                 legal.append(legal_ids.setdefault(form.legal, len(legal_ids)))
                 self.compacts.append(form.compact)
                 self.acronyms.append(form.acronym)
+                glues.append(any(a + b in LEGAL_WORDS for a, b in pairwise(form.tokens)))
             first.append(len(offsets) - 1)
         self.first = first
         self.words = list(ids)
@@ -72,6 +74,10 @@ class NameTable:
         self.row_legal = np.array(legal, dtype=np.int64)
         self.legal_forms = list(legal_ids)
         self.compact_lengths = np.array([len(c) for c in self.compacts], dtype=np.int64)
+        self.letters = np.array([(ord(w[0]), len(w)) for w in self.words],
+                                dtype=np.int64).reshape(len(self.words), 2)
+        # Whether two neighbouring words of the name make a legal-form word glued together.
+        self.glues_legal = np.array(glues, dtype=np.bool_)
         self.keys = np.array([similarity_keys(w) for w in self.words],
                              dtype=np.int64).reshape(len(self.words), 5)
         self.lengths = np.array([len(w) for w in self.words], dtype=np.int64)
@@ -111,10 +117,12 @@ def within_reach(table: NameTable, forms: Sequence[NameForm], rows: Sequence[int
                       for g in groups.tolist()], dtype=np.float64),
             name_offsets, name_columns, name_groups, table.weights[columns],
             _listed_costs(table, forms, columns, listed_words, weight),
-            # Above GLUE_FLOOR, words glued back together could lift an alignment past
-            # its bound: the bound is checked at the lower of the two.
-            min(floor, GLUE_FLOOR), QUERY_EXTRA_WEIGHT, QUERY_EXTRA_MIN_PAIR,
-            LIST_EXTRA_WEIGHT, reached)
+            np.array([(ord(w[0]), len(w)) for w in positions], dtype=np.int64).reshape(-1, 2),
+            table.letters[columns],
+            np.array([any(a + b in LEGAL_WORDS for a, b in pairwise(f.tokens)) for f in forms],
+                     dtype=np.bool_),
+            table.glues_legal[picked], floor, GLUE_FLOOR, QUERY_EXTRA_WEIGHT,
+            QUERY_EXTRA_MIN_PAIR, LIST_EXTRA_WEIGHT, reached)
     _whole_name_bounds(table, forms, picked, np.diff(name_offsets), floor, reached)
     return reached
 
