@@ -160,17 +160,30 @@ class NameIndex:
         below ``min_overlap`` are left out too, and owners left with no name.
         Positions are None when the index does not know where names start.
         """
-        with self._scored(forms) as (scores, touched):
-            if self._first_row is None:
+        if self._first_row is None:
+            with self._scored(forms) as (scores, touched):
                 return [(owner, None) for owner in self._rank_owners(scores, touched, limit)]
+        owners, offsets, rows = self.candidate_rows(forms, limit, min_overlap)
+        bounds = offsets.tolist()
+        first = self._first_row
+        found = rows.tolist()
+        return [(owner, [row - first[owner] for row in found[bounds[k]:bounds[k + 1]]])
+                for k, owner in enumerate(owners.tolist())]
+
+    @property
+    def ordered(self) -> bool:
+        """Whether names come owner by owner, so that retrieval can say which matched."""
+        return self._first_row is not None
+
+    def candidate_rows(self, forms: list[NameForm], limit: int, min_overlap: float = 0.0
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`candidates` as arrays: the owners, and the rows of the names worth
+        scoring (owner k's are ``rows[offsets[k]:offsets[k + 1]]``). For an index whose
+        names come owner by owner."""
+        with self._scored(forms) as (scores, touched):
             floor = min_overlap * math.sqrt(self._query_mass(forms)) if min_overlap else 0.0
-            owners, offsets, positions = best_owners(
-                scores, touched, self.owners, self._first_rows(), limit, _NEAR_TOP, floor,
-                self._scratch().chosen)
-            bounds = offsets.tolist()
-            found = positions.tolist()
-            return [(owner, found[bounds[k]:bounds[k + 1]])
-                    for k, owner in enumerate(owners.tolist())]
+            return best_owners(scores, touched, self.owners, self._first_rows(), limit,
+                               _NEAR_TOP, floor, self._scratch().chosen)
 
     def _first_rows(self) -> np.ndarray:
         """Where each owner's rows start, as an array for the kernels."""

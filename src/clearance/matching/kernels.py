@@ -57,21 +57,21 @@ def top_rows(scores: np.ndarray, touched: np.ndarray, take: int, near_top: float
     best = 0.0
     for row in touched:
         best = max(best, scores[row])
+    values = np.empty(len(touched), dtype=np.float64)
     limit = near_top * best
-    near = 0
-    for row in touched:
-        if scores[row] >= limit:
-            near += 1
-    if near < take:
-        limit = 0.0
-        near = len(touched)
-    values = np.empty(near, dtype=np.float64)
     count = 0
     for row in touched:
         if scores[row] >= limit:
             values[count] = scores[row]
             out_rows[count] = row
             count += 1
+    if count < take:
+        count = 0
+        for row in touched:
+            values[count] = scores[row]
+            out_rows[count] = row
+            count += 1
+    values = values[:count]
     if take >= count:
         return count
     kth = np.partition(values, count - take)[count - take]
@@ -192,13 +192,13 @@ def may_glue(query_letters: np.ndarray, listed_letters: np.ndarray, name_words: 
 def best_owners(scores: np.ndarray, touched: np.ndarray, owners: np.ndarray, first: np.ndarray,
                 limit: int, near_top: float, floor: float, chosen: np.ndarray
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover
-    """The best ``limit`` owners by their best row's score, and the positions of each
-    owner's rows scoring above ``floor`` (owners with none are left out).
+    """The best ``limit`` owners by their best row's score, and each one's rows scoring
+    above ``floor`` (owners with none are left out).
 
     What :meth:`clearance.matching.index.NameIndex.candidates` does with the scores of
     the ``touched`` rows: the best rows (see :func:`top_rows`) ordered by score, then
     row; owners tied with the last one taken come too, up to twice the limit. Returns
-    the owners, and offsets into the positions, one owner after the other.
+    the owners, offsets into the rows, and the rows, one owner after the other.
     """
     count = top_rows(scores, touched, limit * 3, near_top, chosen)
     rows = np.sort(chosen[:count])
@@ -236,7 +236,7 @@ def best_owners(scores: np.ndarray, touched: np.ndarray, owners: np.ndarray, fir
         start = size
         for row in range(first[owner], first[owner + 1]):
             if scores[row] > floor:
-                positions[size] = row - first[owner]
+                positions[size] = row
                 size += 1
         if size > start:
             out[kept] = owner

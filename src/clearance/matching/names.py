@@ -62,6 +62,9 @@ CUT_SIMILARITY = 0.9
 CUT_MIN_LETTERS = 4
 """Letters a cut last word must keep to count as the beginning of a listed word."""
 
+LEGAL_LIKE_LETTERS = 5
+"""Words this short or shorter, unpaired, cost nothing when like the other name's legal form."""
+
 LEGAL_WORD_WEIGHT = 0.05
 """Weight of an unpaired legal-form word ("LIMITED", "COMPANY")."""
 
@@ -590,8 +593,8 @@ def _cancel_legal_words(wq: list[float], used_q: set[int], wl: list[float], used
 def _unpaired_weight(word: str, legal: tuple[str, ...], weight: WeightFn) -> float:
     """The weight of an unpaired word: at most ``LEGAL_WORD_WEIGHT`` for a legal-form word
     (or one like the other name's legal form) and for a mistyped function word or form."""
-    if legal and len(word) <= 5 and any(OSA.normalized_similarity(word, form) >= 0.5
-                                        for form in legal):
+    if legal and len(word) <= LEGAL_LIKE_LETTERS and any(
+            OSA.normalized_similarity(word, form) >= 0.5 for form in legal):
         return 0.0
     if _legal_word(word) or _mistyped_formal(word):
         return LEGAL_WORD_WEIGHT

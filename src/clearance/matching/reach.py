@@ -27,6 +27,7 @@ from clearance.matching.names import (
     CUT_MIN_LETTERS,
     CUT_SIMILARITY,
     GLUE_FLOOR,
+    LEGAL_LIKE_LETTERS,
     LIST_EXTRA_WEIGHT,
     MIN_PAIR,
     QUERY_EXTRA_MIN_PAIR,
@@ -106,19 +107,21 @@ def within_reach(table: NameTable, forms: Sequence[NameForm], rows: Sequence[int
         listed_words = [table.words[i] for i in columns.tolist()]
         positions = [w for form in forms for w in form.tokens]
         row = {w: i for i, w in enumerate(query_words)}
+        form_words = np.array([row[w] for w in positions], dtype=np.int64)
+        # Per query word: its similarity keys, then its length and its first letter's code.
+        described = np.array([_describe(w) for w in query_words], dtype=np.int64)
         names_in_reach(
-            _pair_bounds(table, query_words, listed_words, columns),
+            _pair_bounds(table, query_words, listed_words, columns, described),
             np.array(list(accumulate([len(f.tokens) for f in forms], initial=0)),
                      dtype=np.int64),
-            np.array([row[w] for w in positions], dtype=np.int64),
-            _cut_bounds(forms, listed_words),
+            form_words,
+            _cut_bounds(table, forms, columns, listed_words),
             np.array([weight(w) for w in positions], dtype=np.float64),
             np.array([[_least_cost(w, table.legal_forms[g], weight) for w in positions]
                       for g in groups.tolist()], dtype=np.float64),
             name_offsets, name_columns, name_groups, table.weights[columns],
             _listed_costs(table, forms, columns, listed_words, weight),
-            np.array([(ord(w[0]), len(w)) for w in positions], dtype=np.int64).reshape(-1, 2),
-            table.letters[columns],
+            described[form_words][:, [6, 5]], table.letters[columns],
             np.array([any(a + b in LEGAL_WORDS for a, b in pairwise(f.tokens)) for f in forms],
                      dtype=np.bool_),
             table.glues_legal[picked], floor, GLUE_FLOOR, QUERY_EXTRA_WEIGHT,
@@ -129,23 +132,32 @@ def within_reach(table: NameTable, forms: Sequence[NameForm], rows: Sequence[int
 
 def _listed_costs(table: NameTable, forms: Sequence[NameForm], columns: np.ndarray,
                   listed_words: list[str], weight: WeightFn) -> np.ndarray:
-    """What each listed word costs unpaired against each form (against its legal form)."""
-    if len(forms) == 1 and not forms[0].legal:
-        return table.costs[columns][None, :]
-    return np.array([table.costs[columns] if not form.legal else
-                     [_least_cost(w, form.legal, weight) for w in listed_words]
-                     for form in forms], dtype=np.float64)
+    """What each listed word costs unpaired against each form (against its legal form).
+
+    A legal form changes the cost of words of five letters or fewer only (those
+    like it cost nothing): the others keep the table's cost.
+    """
+    costs = np.repeat(table.costs[columns][None, :], len(forms), axis=0)
+    short = np.flatnonzero(table.letters[columns, 1] <= LEGAL_LIKE_LETTERS).tolist()
+    for f, form in enumerate(forms):
+        if form.legal:
+            for j in short:
+                costs[f, j] = _least_cost(listed_words[j], form.legal, weight)
+    return costs
 
 
-def _cut_bounds(forms: Sequence[NameForm], listed_words: list[str]) -> np.ndarray:
+def _cut_bounds(table: NameTable, forms: Sequence[NameForm], columns: np.ndarray,
+                listed_words: list[str]) -> np.ndarray:
     """The similarity of each form's last word to the listed words it begins (a name cut
     short by a narrow field), else 0."""
     cut = np.zeros((len(forms), len(listed_words)), dtype=np.float64)
+    letters = table.letters[columns]
     for f, form in enumerate(forms):
         last = form.tokens[-1] if form.tokens else ""
         if len(last) >= CUT_MIN_LETTERS:
-            for j, word in enumerate(listed_words):
-                if len(word) > len(last) and word.startswith(last):
+            longer = (letters[:, 0] == ord(last[0])) & (letters[:, 1] > len(last))
+            for j in np.flatnonzero(longer).tolist():
+                if listed_words[j].startswith(last):
                     cut[f, j] = CUT_SIMILARITY
     return cut
 
@@ -156,8 +168,8 @@ def _least_cost(word: str, legal: tuple[str, ...], weight: WeightFn) -> float:
     return least_unpaired_cost(word, legal, weight)
 
 
-def _pair_bounds(table: NameTable, queries: list[str], listed: list[str], columns: np.ndarray
-                 ) -> np.ndarray:
+def _pair_bounds(table: NameTable, queries: list[str], listed: list[str], columns: np.ndarray,
+                 described: np.ndarray | None = None) -> np.ndarray:
     """For each pair of a query word and a listed word, a similarity at least
     :func:`~clearance.matching.names.word_similarity`'s, or 0.0 when theirs is
     under :data:`MIN_PAIR` (the pair cannot be paired).
@@ -172,10 +184,10 @@ def _pair_bounds(table: NameTable, queries: list[str], listed: list[str], column
     """
     distance = process.cdist(queries, listed, scorer=OSA.distance, dtype=np.int64)
     jaro = process.cdist(queries, listed, scorer=JaroWinkler.similarity, dtype=np.float64)
-    query_keys = np.array([_keys(w) for w in queries], dtype=np.int64)
-    sims = pair_bounds(distance, jaro, np.array([len(w) for w in queries], dtype=np.int64),
-                       table.lengths[columns], query_keys, table.keys[columns], MIN_PAIR,
-                       SPELLING_SIMILARITY)
+    if described is None:
+        described = np.array([_describe(w) for w in queries], dtype=np.int64)
+    sims = pair_bounds(distance, jaro, described[:, 5], table.lengths[columns],
+                       described[:, :5], table.keys[columns], MIN_PAIR, SPELLING_SIMILARITY)
     odd_q = [i for i, w in enumerate(queries) if _unusual(w)]
     odd_l = np.flatnonzero(table.unusual[columns]).tolist()
     for i, j in [(i, j) for i in odd_q for j in range(len(listed))] + \
@@ -186,8 +198,9 @@ def _pair_bounds(table: NameTable, queries: list[str], listed: list[str], column
 
 
 @lru_cache(maxsize=131072)
-def _keys(word: str) -> tuple[int, ...]:
-    return similarity_keys(word)
+def _describe(word: str) -> tuple[int, ...]:
+    """A query word's similarity keys, length and first letter's code."""
+    return (*similarity_keys(word), len(word), ord(word[0]))
 
 
 def _unusual(word: str) -> bool:

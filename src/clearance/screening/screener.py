@@ -18,6 +18,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 import clearance.matching
 from clearance.matching import (
     DEFAULT_CONFIG,
@@ -149,11 +151,13 @@ class Screener:
             if matches_only else 0.0
         pq = prepare_query(query)
         min_name = min_name_score(pq, floor, self.config)
-        found = self.index.candidates(pq.forms, self.config.candidates, self.config.min_overlap)
         memo: NameMemo = {}
-        if min_name > 0.0:
+        if min_name > 0.0 and self.index.ordered:
             # Hits only: the names that cannot reach a hit are dropped first, in bulk.
-            found = self._within_reach(pq, found, min_name)
+            found = self._within_reach(pq, min_name)
+        else:
+            found = self.index.candidates(pq.forms, self.config.candidates,
+                                          self.config.min_overlap)
         scored = [(outcome, row) for row, names in found
                   if (outcome := evaluate(pq, self.prepared[row], self.config,
                                           self.index.word_weight, names, min_name, memo))
@@ -164,25 +168,23 @@ class Screener:
                              explain(outcome, self.config, threshold, self.index.word_weight))
                 for outcome, row in scored[:limit]]
 
-    def _within_reach(self, query: PreparedQuery, found: list[tuple[int, list[int] | None]],
-                      floor: float) -> list[tuple[int, list[int] | None]]:
-        """The candidates and names of theirs that might score ``floor`` (see
+    def _within_reach(self, query: PreparedQuery, floor: float
+                      ) -> list[tuple[int, list[int] | None]]:
+        """The candidates, and those of their names, that might score ``floor`` (see
         :mod:`clearance.matching.reach`); the others cannot be hits."""
+        owners, offsets, rows = self.index.candidate_rows(query.forms, self.config.candidates,
+                                                          self.config.min_overlap)
+        reached = np.flatnonzero(within_reach(self.names, query.forms, rows,
+                                              self.index.word_weight, floor)).tolist()
+        if not reached:
+            return []
         first = self.names.first
-        names = [(entity, range(first[entity + 1] - first[entity]) if positions is None
-                  else positions) for entity, positions in found]
-        reached = within_reach(self.names, query.forms,
-                               [first[entity] + p for entity, positions in names
-                                for p in positions],
-                               self.index.word_weight, floor).tolist()
-        out: list[tuple[int, list[int] | None]] = []
-        start = 0
-        for entity, positions in names:
-            kept = [p for k, p in enumerate(positions) if reached[start + k]]
-            start += len(positions)
-            if kept:
-                out.append((entity, kept))
-        return out
+        owner_of = np.repeat(owners, np.diff(offsets)).tolist()
+        found: dict[int, list[int]] = {}
+        for k in reached:
+            owner = owner_of[k]
+            found.setdefault(owner, []).append(int(rows[k]) - first[owner])
+        return list(found.items())  # type: ignore[arg-type]
 
     def screen_all(self, query: Query | str, threshold: float | None = None
                    ) -> list[ScreeningResult]:
