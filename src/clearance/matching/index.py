@@ -24,7 +24,7 @@ import numpy as np
 from rapidfuzz.distance import OSA
 from rigour.text import metaphone
 
-from clearance.matching.kernels import accumulate_postings, best_owners, top_rows
+from clearance.matching.kernels import accumulate_postings, retrieve, top_rows
 from clearance.matching.names import word_similarity
 from clearance.matching.normalize import NameForm, skeleton
 from clearance.matching.vocabulary import LEGAL_WORDS, PARTICLES
@@ -180,10 +180,15 @@ class NameIndex:
         """:meth:`candidates` as arrays: the owners, and the rows of the names worth
         scoring (owner k's are ``rows[offsets[k]:offsets[k + 1]]``). For an index whose
         names come owner by owner."""
-        with self._scored(forms) as (scores, touched):
-            floor = min_overlap * math.sqrt(self._query_mass(forms)) if min_overlap else 0.0
-            return best_owners(scores, touched, self.owners, self._first_rows(), limit,
-                               _NEAR_TOP, floor, self._scratch().chosen)
+        keys = self._query_keys(forms)
+        if keys is None:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, np.zeros(1, dtype=np.int64), empty
+        floor = min_overlap * math.sqrt(self._query_mass(forms)) if min_overlap else 0.0
+        scratch = self._scratch()
+        return retrieve(self.offsets, self.lengths, self.rows, self.idf, self.inv_norm, keys,
+                        self.owners, self._first_rows(), limit, _NEAR_TOP, floor,
+                        scratch.scores, scratch.touched, scratch.chosen)
 
     def _first_rows(self) -> np.ndarray:
         """Where each owner's rows start, as an array for the kernels."""

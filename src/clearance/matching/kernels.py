@@ -189,6 +189,22 @@ def may_glue(query_letters: np.ndarray, listed_letters: np.ndarray, name_words: 
 
 
 @njit(cache=True, nogil=True)
+def retrieve(offsets: np.ndarray, lengths: np.ndarray, rows: np.ndarray, idf: np.ndarray,
+             inv_norm: np.ndarray, keys: np.ndarray, owners: np.ndarray, first: np.ndarray,
+             limit: int, near_top: float, floor: float, scores: np.ndarray,
+             touched: np.ndarray, chosen: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover
+    """:func:`accumulate_postings` then :func:`best_owners`, and the scores put back to
+    zero: a screening's retrieval in one call."""
+    count = accumulate_postings(offsets, lengths, rows, idf, inv_norm, keys, scores, touched)
+    found = best_owners(scores, touched[:count], owners, first, limit, near_top, floor,
+                        chosen)
+    for index in range(count):
+        scores[touched[index]] = 0.0
+    return found
+
+
+@njit(cache=True, nogil=True)
 def best_owners(scores: np.ndarray, touched: np.ndarray, owners: np.ndarray, first: np.ndarray,
                 limit: int, near_top: float, floor: float, chosen: np.ndarray
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover
@@ -305,6 +321,8 @@ def warm_up() -> None:
     accumulate_postings(ints, ints, small, floats, floats, ints[:0], np.zeros(2), small)
     top_rows(floats, small, 1, 0.5, small)
     best_owners(floats, small, small, np.array([0, 1, 2]), 1, 0.3, 0.0, small)
+    retrieve(ints, ints, small, floats, floats, ints[:0], small, np.array([0, 1, 2]), 1, 0.3,
+             0.0, np.zeros(2), small, small)
     gather_words(np.array([0, 1, 2]), ints, ints, ints)
     pair_bounds(np.ones((1, 2), dtype=np.int64), grid, ints[:1] + 1, ints + 1,
                 np.zeros((1, 5), np.int64),
