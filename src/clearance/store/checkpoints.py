@@ -34,6 +34,10 @@ log = logging.getLogger("clearance.store.checkpoints")
 INTERVAL = 0.2
 """Seconds between two background checkpoints (a few hundred small commits at most)."""
 
+WAIT_FRAMES = 500
+"""Log frames past which a checkpoint waits for the writer lock (SQLite's own checkpoint
+comes at 1,000)."""
+
 
 @contextmanager
 def background_checkpoints(engine: Engine, interval: float = INTERVAL) -> Iterator[None]:
@@ -105,9 +109,15 @@ class _Checkpointer:
     def _checkpoint(self, conn: sqlite3.Connection) -> None:
         """Copy the log while writers go on, then the little they wrote meanwhile with
         them held off (a few frames): the log starts over only at a commit that finds
-        it copied in full, which commits made during a long copy never do."""
-        conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-        with contextlib.suppress(WriterBusy), writer_lock(self.engine, wait=False):
+        it copied in full, which commits made during a long copy never do.
+
+        The writers are held off only if the lock comes free at once, unless the log
+        has grown past :data:`WAIT_FRAMES`: writers that commit back to back leave
+        the lock free for microseconds, and the log would grow without end.
+        """
+        _, frames, _ = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        with contextlib.suppress(WriterBusy), \
+                writer_lock(self.engine, wait=frames >= WAIT_FRAMES):
             conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
 
 
