@@ -7,6 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from clearance.screening import Screener
+from clearance.store import Store
+from families import FAMILIES, FAMILY_DAY
+
 _DEFAULT = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "lists"
 
 
@@ -34,3 +38,33 @@ def _isolated_home(
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("CLEARANCE_HOME", str(home))
     monkeypatch.delenv("CLEARANCE_DATABASE_URL", raising=False)
+
+
+@pytest.fixture(scope="session")
+def family_home(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A CLEARANCE_HOME whose store holds the real CSL of 2022 and the SDN of 2024."""
+    home = tmp_path_factory.mktemp("family-home")
+    store = Store.open(f"sqlite:///{home / 'clearance.db'}")
+    store.import_path(data_dir / "us_csl" / "2022-05-16" / "consolidated.csv.gz")
+    store.import_path(data_dir / "ofac_sdn" / "2024-05-03" / "sdn.csv")
+    with store.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    store.engine.dispose()
+    return home
+
+
+@pytest.fixture(scope="session")
+def family_screener(family_home: Path) -> Screener:
+    store = Store.open(f"sqlite:///{family_home / 'clearance.db'}")
+    return Screener.from_store(store, as_of=FAMILY_DAY, cache_dir=family_home / "cache")
+
+
+@pytest.fixture(scope="session")
+def family_truth(family_screener: Screener) -> dict[str, set[str]]:
+    """Brute force: the entities that scoring every listed entity marks as matches."""
+    truth = {name: {r.entity_id for r in family_screener.screen_all(name) if r.match}
+             for name in FAMILIES}
+    small = {name: len(found) for name, found in truth.items() if len(found) < 10}
+    assert not small, f"not families on these lists any more: {small}"
+    assert max(len(found) for found in truth.values()) >= 100
+    return truth

@@ -12,6 +12,7 @@
     │   └── TamperError            the audit chain does not verify (exit code 8)
     ├── NotFoundError              an entity, version or source does not exist
     ├── NetworkError               an official publication could not be downloaded
+    ├── NoListInForceError         nothing to screen against on the day asked (exit 9)
     └── InputError                 an input document (a transaction) is malformed (exit 7)
 
 Each error carries context (file, line, element) and the exit code the CLI
@@ -113,6 +114,16 @@ class NetworkError(ClearanceError):
 
     exit_code = 6
     http_status = 502
+
+
+class NoListInForceError(ClearanceError):
+    """No list is in force on the day asked, or a list the user named was not known then.
+
+    A screening against nothing must never read as "no match": it is refused.
+    """
+
+    exit_code = 9
+    http_status = 409
 
 
 class InputError(ClearanceError):

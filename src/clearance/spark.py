@@ -115,7 +115,8 @@ def _screen_partition(batches: Iterator[Any], bc: Any, columns: ColumnMap,
 
 def screen_dataset(spark: SparkSession, input_path: str, output: str, screener: Screener, *,
                    input_format: str | None = None, columns: dict[str, str | None] | None = None,
-                   threshold: float | None = None, limit: int = 10, all_records: bool = False,
+                   threshold: float | None = None, limit: int | None = None,
+                   all_records: bool = False,
                    partitions: int | None = None, mode: str = "overwrite") -> dict[str, Any]:
     """Screen ``input_path`` (Parquet or CSV, a file or a folder) into ``output`` (Parquet).
 
@@ -124,6 +125,7 @@ def screen_dataset(spark: SparkSession, input_path: str, output: str, screener: 
     """
     from pyspark.sql import functions as F
 
+    screener.require_lists()  # refused before Spark starts: never a dataset of "no match"
     df, fmt = read_dataset(spark, input_path, input_format)
     has_corrupt = _CORRUPT in df.columns
     headers = [c for c in df.columns if c != _CORRUPT]
@@ -191,7 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--input-format", choices=["parquet", "csv", "tsv"])
     parser.add_argument("--as-of", help="Lists as they stood on this day (default today).")
     parser.add_argument("--threshold", type=float)
-    parser.add_argument("--limit", type=int, default=10)
+    parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("--all", action="store_true", dest="all_records",
                         help="One row per record, hit or not.")
     parser.add_argument("--partitions", type=int, help="Repartition the input to this many.")

@@ -143,6 +143,11 @@ class ScreenResponse(BaseModel):
     query: dict[str, Any] = Field(examples=[_QUERY_EXAMPLE])
     as_of: str = Field(examples=["2021-07-07"])
     versions: list[VersionInfo]
+    lists_not_known: list[str] = Field(
+        default_factory=list, description="Sources known to the store with no version yet on "
+        "the day screened (imported only for later days): not screened.")
+    total_matches: int = Field(0, description="Every match found, however many ``limit`` "
+                                              "shows (each is an alert).")
     results: list[ScreenResult]
     audit_seq: int | None = Field(None, description="The audit record of this screening.")
     alerts: list[dict[str, Any]] = Field(
@@ -152,12 +157,14 @@ class ScreenResponse(BaseModel):
 
 class BatchItem(BaseModel):
     id: str | None = Field(None, examples=["1"])
+    total_matches: int = Field(0, description="Every match found for the record.")
     results: list[ScreenResult]
 
 
 class BatchResponse(BaseModel):
     as_of: str
     versions: list[VersionInfo]
+    lists_not_known: list[str] = Field(default_factory=list)
     results: list[BatchItem]
     audit_seq: int | None = Field(None, description="The audit record of this batch.")
 

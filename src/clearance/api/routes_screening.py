@@ -38,6 +38,7 @@ from clearance.api.models import (
 from clearance.api.problems import Problem
 from clearance.audit import record_results, record_screened_batch
 from clearance.audit.trail import version_ref
+from clearance.errors import NoListInForceError
 from clearance.matching import Query as MatchQuery
 from clearance.model import Entity
 from clearance.screening import Screener, ScreeningResult, yente
@@ -98,8 +99,8 @@ def _screen_one(body: ScreenRequest, request: Request, key: ApiKey, wait: bool =
                             actor=actor(key), channel="api", cases=cases,
                             extra=_context(key, "/screen", body), wait=wait)
     out = json_response({"query": query.to_dict(), "as_of": screener.as_of,
-                         "versions": versions(screener),
-                         "results": [r.to_dict() for r in results],
+                         "versions": versions(screener), "lists_not_known": screener.not_known,
+                         **_shown(results, body),
                          "audit_seq": record.seq, "alerts": record.payload.get("alerts") or []})
     out.headers["x-audit-seq"] = str(record.seq)
     return out
@@ -121,8 +122,9 @@ def screen_batch(body: BatchRequest, request: Request, _key: Screener_) -> Respo
         trail, screened, threshold=_threshold(screener, body), versions=screener.versions,
         as_of=screener.as_of, actor=actor(_key), channel="api", cases=cases,
         extra=_context(_key, "/screen/batch", body))
-    results = [{"id": q.id, "results": [r.to_dict() for r in found]} for q, found in screened]
+    results = [{"id": q.id, **_shown(found, body)} for q, found in screened]
     out = json_response({"as_of": screener.as_of, "versions": versions(screener),
+                         "lists_not_known": screener.not_known,
                          "results": results, "audit_seq": record.seq})
     out.headers["x-audit-seq"] = str(record.seq)
     return out
@@ -231,16 +233,26 @@ def _context(key: ApiKey, endpoint: str, options: ScreenOptions) -> dict[str, An
 
 def _screen(screener: Screener, query: MatchQuery, options: ScreenOptions
             ) -> list[ScreeningResult]:
-    """Screen, then keep the requested lists and (optionally) matches only."""
+    """Screen, then keep the requested lists and (optionally) matches only: every match
+    (each becomes an alert), and as many near misses as ``limit`` leaves room for."""
     wanted = {x.upper() for x in options.lists}
-    fetch = options.limit * 5 if wanted else options.limit
-    results = screener.screen(query, threshold=options.threshold, limit=fetch,
+    unknown = wanted - screener.list_codes()
+    if unknown:
+        raise NoListInForceError(f"no list {', '.join(sorted(unknown))} is in force on "
+                                 f"{screener.as_of}")
+    results = screener.screen(query, threshold=options.threshold, limit=None,
                               matches_only=options.matches_only)
     if wanted:
         results = [r for r in results if wanted.intersection(r.lists)]
     if options.matches_only:
         results = [r for r in results if r.match]
-    return results[:options.limit]
+    return results[:max(options.limit, sum(1 for r in results if r.match))]
+
+
+def _shown(results: list[ScreeningResult], options: ScreenOptions) -> dict[str, Any]:
+    """The results a response shows (``limit`` of them) and how many matches in all."""
+    return {"total_matches": sum(1 for r in results if r.match),
+            "results": [r.to_dict() for r in results[:options.limit]]}
 
 
 def _day(value: object) -> str | None:

@@ -70,17 +70,24 @@ def record_screened_batch(trail: AuditTrail, screened: list[tuple[Query, list[An
 
 def screen_recorded(screener: Any, query: Query | str, *, trail: AuditTrail,
                     cases: CaseBook | None = None, actor: str | None = None,
-                    channel: str = "python", threshold: float | None = None, limit: int = 10
-                    ) -> tuple[list[Any], AuditRecord]:
-    """Screen ``query`` with ``screener`` and record it; returns (results, record)."""
+                    channel: str = "python", threshold: float | None = None,
+                    limit: int | None = 10) -> tuple[Any, AuditRecord]:
+    """Screen ``query`` with ``screener`` and record it; returns (results, record).
+
+    Every match is recorded and becomes an alert, however many there are; ``limit``
+    trims only the results returned (which still count every match).
+    """
     if isinstance(query, str):
         query = Query(query)
-    results = screener.screen(query, threshold=threshold, limit=limit)
+    results = screener.screen(query, threshold=threshold, limit=None)
+    shown = results.head(limit)
     record = record_results(
-        trail, query, results, threshold=effective_threshold(screener, threshold),
+        trail, query, results[:max(len(shown), results.matches)],  # matches come first
+        threshold=effective_threshold(screener, threshold),
         versions=screener.versions, as_of=screener.as_of, actor=actor, channel=channel,
-        cases=cases, extra={"limit": limit})
-    return results, record
+        cases=cases, extra={"limit": limit, "matches": results.matches,
+                            "not_known": list(screener.not_known)})
+    return shown, record
 
 
 def effective_threshold(screener: Any, threshold: float | None) -> float:
@@ -99,8 +106,8 @@ class AuditedScreener:
         self.channel = channel
         self.last_record: AuditRecord | None = None
 
-    def screen(self, query: Query | str, threshold: float | None = None, limit: int = 10
-               ) -> list[Any]:
+    def screen(self, query: Query | str, threshold: float | None = None,
+               limit: int | None = 10) -> list[Any]:
         results, self.last_record = screen_recorded(
             self.screener, query, trail=self.trail, cases=self.cases, actor=self.actor,
             channel=self.channel, threshold=threshold, limit=limit)

@@ -9,7 +9,7 @@ import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 
 from clearance import updates
-from clearance.cli.render import console, print_json, print_table
+from clearance.cli.render import console, err_console, print_json, print_table
 from clearance.errors import ClearanceError, NotFoundError
 from clearance.settings import get_settings
 from clearance.store import Store
@@ -170,6 +170,9 @@ def _print_outcomes(outcomes: list[updates.UpdateOutcome], json: bool,
                      r.changed if r else "", o.error or ""))
     print_table("Import", ["publication", "status", "source", "version", "entities", "added",
                            "removed", "changed", "error"], rows)
+    for o in outcomes:
+        for warning in o.result.warnings if o.result else []:
+            err_console.print(f"warning: {warning}", highlight=False)
     if rescreened is not None:
         from clearance.cli.monitor import print_report
 

@@ -34,7 +34,8 @@ def screen(
     address: Annotated[str | None, typer.Option(help="Address, country last.")] = None,
     as_of: AsOfOpt = None,
     threshold: ThresholdOpt = None,
-    limit: Annotated[int, typer.Option(help="At most this many results.")] = 10,
+    limit: Annotated[int, typer.Option(min=1, help="Show at most this many results (every "
+                                       "match is still counted and alerted).")] = 10,
     all_: Annotated[bool, typer.Option("--all", help="Show results below the threshold too.")]
     = False,
     json: JsonOpt = False,
@@ -49,14 +50,17 @@ def screen(
                                       cases=CaseBook(store.engine, trail=trail), channel="cli",
                                       threshold=threshold, limit=limit)
     alerts = record.payload.get("alerts") or []
+    matches = results.matches
     if not all_:
         results = [r for r in results if r.match]
     if json:
         print_json({"query": query.to_dict(), "as_of": screener.as_of,
                     "versions": [v.to_dict() for v in screener.versions],
+                    "lists_not_known": screener.not_known, "total_matches": matches,
                     "results": [r.to_dict() for r in results],
                     "audit_seq": record.seq, "alerts": alerts})
         return
+    _print_coverage(screener)
     print_table(f"Screening {name!r} as of {screener.as_of} ({len(screener)} entities)",
                 ["score", "match", "name", "matched name", "lists", "entity", "why"],
                 [(f"{r.score:.3f}", "yes" if r.match else "", r.entity.name,
@@ -66,12 +70,29 @@ def screen(
     for r in results:
         for note in r.notes:
             console.print(f"note: {r.entity.name}: {note.list} {note.status} - {note.note or ''}")
-    if not results:
+    shown = sum(1 for r in results if r.match)
+    if not matches:
         console.print("No match at or above the threshold.")
-    for alert in alerts:
+    elif shown < matches:
+        console.print(f"showing {shown} of {matches} matches (--limit {matches} shows them "
+                      "all; every one is an alert)", highlight=False)
+    for alert in alerts[:max(shown, 1)]:
         console.print(f"alert {alert['alert_id']} on case {alert['case_id']}: {alert['status']}"
                       f" ({alert['entity_id']})", highlight=False)
+    if len(alerts) > max(shown, 1):
+        console.print(f"... and {len(alerts) - max(shown, 1)} more alerts on case "
+                      f"{alerts[0]['case_id']}", highlight=False)
     err_console.print(f"recorded as audit seq {record.seq}", highlight=False)
+
+
+def _print_coverage(screener: Screener) -> None:
+    """Which lists the screening was made against, and those not known on its day."""
+    in_force = ", ".join(f"{v.source} ({v.published or 'undated'})" for v in screener.versions)
+    console.print(f"lists in force on {screener.as_of}: {in_force}", highlight=False)
+    if screener.not_known:
+        err_console.print(f"warning: not known on {screener.as_of} (imported only for later "
+                          f"days), not screened: {', '.join(screener.not_known)}",
+                          highlight=False)
 
 
 def screen_file_cmd(
@@ -103,7 +124,8 @@ def screen_file_cmd(
     address_col: Annotated[str | None, typer.Option(help="Column with the address.")] = None,
     as_of: AsOfOpt = None,
     threshold: ThresholdOpt = None,
-    limit: Annotated[int, typer.Option(help="At most this many hits per record.")] = 10,
+    limit: Annotated[int | None, typer.Option(min=1, help="At most this many hits per "
+                                              "record (default: every one).")] = None,
     all_: Annotated[bool, typer.Option("--all", help="One row per record, hit or not "
                                        "(default: one row per hit).")] = False,
     workers: Annotated[int | None, typer.Option(help="Worker processes (default: one per "

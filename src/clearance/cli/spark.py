@@ -19,7 +19,8 @@ def spark(
     master: Annotated[str, typer.Option(help="Spark master URL.")] = "local[*]",
     as_of: Annotated[str | None, typer.Option(help="Lists as they stood on this day.")] = None,
     threshold: Annotated[float | None, typer.Option(help="Match threshold.")] = None,
-    limit: Annotated[int, typer.Option(help="At most this many hits per record.")] = 10,
+    limit: Annotated[int | None, typer.Option(min=1, help="At most this many hits per record "
+                                              "(default: every one).")] = None,
     all_: Annotated[bool, typer.Option("--all", help="One row per record.")] = False,
     partitions: Annotated[int | None, typer.Option(help="Repartition the input.")] = None,
     name_col: Annotated[str | None, typer.Option()] = None,

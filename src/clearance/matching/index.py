@@ -24,7 +24,12 @@ import numpy as np
 from rapidfuzz.distance import OSA
 from rigour.text import metaphone
 
-from clearance.matching.kernels import accumulate_postings, retrieve, top_rows
+from clearance.matching.kernels import (
+    accumulate_postings,
+    rank_every_owner,
+    retrieve,
+    top_rows,
+)
 from clearance.matching.names import word_similarity
 from clearance.matching.normalize import NameForm, skeleton
 from clearance.matching.vocabulary import LEGAL_WORDS, PARTICLES
@@ -189,6 +194,21 @@ class NameIndex:
         return retrieve(self.offsets, self.lengths, self.rows, self.idf, self.inv_norm, keys,
                         self.owners, self._first_rows(), limit, _NEAR_TOP, floor,
                         scratch.scores, scratch.touched, scratch.chosen)
+
+    def ranked_rows(self, forms: list[NameForm], min_overlap: float = 0.0
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every owner with a name sharing a key with the query, in :meth:`candidate_rows`'
+        order, as the same arrays: the ranking that :meth:`candidate_rows` cuts at its
+        ``limit``, for a screening that must go on while a further owner may be a hit."""
+        keys = self._query_keys(forms)
+        if keys is None:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, np.zeros(1, dtype=np.int64), empty
+        floor = min_overlap * math.sqrt(self._query_mass(forms)) if min_overlap else 0.0
+        scratch = self._scratch()
+        return rank_every_owner(self.offsets, self.lengths, self.rows, self.idf, self.inv_norm,
+                                keys, self.owners, self._first_rows(), floor, scratch.scores,
+                                scratch.touched)
 
     def _first_rows(self) -> np.ndarray:
         """Where each owner's rows start, as an array for the kernels."""

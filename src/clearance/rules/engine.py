@@ -167,7 +167,6 @@ class _Check:
         cfg = rules.screening
         self.threshold = float(cfg.get("match_threshold", 0.6))
         self.certain = float(cfg.get("certain", 0.9))
-        self.limit = int(cfg.get("limit", 10))
         self.versions = {v.source: v for v in screener.versions}
         self.affiliates = rules.affiliates_status(day)
 
@@ -378,8 +377,9 @@ class _Check:
                       countries=[party.country] if party.country else [],
                       identifiers=list(party.ids), address=party.address,
                       aliases=list(party.aliases))
+        # Every matching listed party counts in the decision, however many there are.
         results = [r for r in self.screener.screen(query, threshold=self.threshold,
-                                                   limit=self.limit) if r.match]
+                                                   limit=None) if r.match]
         hits = []
         for result in results:
             hits.append(self._hit_dict(result))

@@ -65,7 +65,8 @@ class BatchOptions:
     """How to screen a file. ``workers=None``: one per core."""
 
     threshold: float | None = None
-    limit: int = 10
+    limit: int | None = None
+    """At most this many hits per record; None (the default) writes every one."""
     all_records: bool = False
     workers: int | None = None
     chunk_size: int = 500
@@ -102,7 +103,7 @@ _SCREENER: Screener | None = None
 class ChunkSettings:
     columns: ColumnMap
     threshold: float | None
-    limit: int
+    limit: int | None
     all_records: bool
 
 
@@ -286,6 +287,7 @@ def screen_batch(
     present without ``resume``), :class:`FormatError` for an unreadable file.
     """
     options = options or BatchOptions()
+    screener.require_lists()  # refused before a row is read: never a file of "no match"
     if options.chunk_size < 1:
         raise ConfigError("the chunk size must be at least 1")
     input_path = Path(input_path)

@@ -89,7 +89,9 @@ def screen_file(screener: Screener, path: Path, out: IO[bytes], threshold: float
             stats["errors"] += 1
             out.write(orjson.dumps({"line": line, "error": item.message}) + b"\n")
             continue
-        results = screener.screen(item, threshold=threshold, limit=limit)
+        found = screener.screen(item, threshold=threshold, limit=None)
+        # Every match is written; ``limit`` caps only the near misses shown beside them.
+        results = found[:max(limit, found.matches)]
         stats["records"] += 1
         stats["with_matches"] += any(r.match for r in results)
         out.write(orjson.dumps({"id": item.id, "results": [_brief(r.to_dict()) for r in results]})

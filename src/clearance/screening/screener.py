@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 import clearance.matching
+from clearance.errors import NoListInForceError
 from clearance.matching import (
     DEFAULT_CONFIG,
     Comparison,
@@ -89,15 +90,50 @@ class ScreeningResult:
         }
 
 
+class ScreeningResults(list[ScreeningResult]):
+    """The results of one screening, best first, and how many matches there were in all.
+
+    A list, so that it reads as one; ``matches`` counts every result at or above the
+    threshold that the screening found, including those that ``limit`` left out, so
+    that an interface can say "showing 10 of 34 matches" rather than hide the rest.
+    """
+
+    def __init__(self, results: Iterable[ScreeningResult] = (), *, matches: int = 0,
+                 threshold: float = 0.0) -> None:
+        super().__init__(results)
+        self.matches = matches
+        self.threshold = threshold
+
+    @property
+    def shown_matches(self) -> int:
+        """The matches among the results returned."""
+        return sum(1 for r in self if r.match)
+
+    def head(self, limit: int | None) -> ScreeningResults:
+        """The first ``limit`` results (all when None), still counting every match."""
+        return self if limit is None else ScreeningResults(self[:limit], matches=self.matches,
+                                                           threshold=self.threshold)
+
+    @property
+    def truncated(self) -> bool:
+        """Whether matches were left out of the results returned."""
+        return self.matches > self.shown_matches
+
+
 class Screener:
     """Screens queries against a fixed set of entities (the lists in force on a day)."""
 
     def __init__(self, entities: Iterable[Entity], as_of: str | None = None,
-                 config: MatchConfig = DEFAULT_CONFIG, versions: list[Version] | None = None
-                 ) -> None:
+                 config: MatchConfig = DEFAULT_CONFIG, versions: list[Version] | None = None,
+                 not_known: list[str] | None = None) -> None:
         self.as_of = to_iso_day(as_of)
         self.config = config
         self.versions = versions or []
+        self.not_known = sorted(not_known or [])
+        """Sources in the store with no version in force on ``as_of`` (imported only later)."""
+        # Entities given by hand are screened as they are; a screener made from a store
+        # refuses to screen when no version of any list was in force on its day.
+        self.from_lists = versions is not None
         with _gc_paused():
             # The verbatim record stays in the store: the screener needs the parsed fields.
             self.prepared: list[PreparedEntity] = [prepare_entity(replace(e, raw=None))
@@ -119,15 +155,23 @@ class Screener:
         Pass ``cache_dir=None`` to build without a cache.
         """
         day = to_iso_day(as_of)
-        versions = [v for v in (store.version_as_of(s, as_of or day)
-                                for s in (sources or store.sources())) if v]
+        found = {s: store.version_as_of(s, as_of or day) for s in (sources or store.sources())}
+        versions = [v for v in found.values() if v]
+        not_known = [s for s, v in found.items() if v is None]
+        if sources and not_known:
+            raise NoListInForceError(
+                f"no version of {', '.join(sorted(not_known))} was in force on {day}"
+                + (" (imported only for later days)" if set(not_known) & set(store.sources())
+                   else " (never imported)"))
         folder = get_settings().home / "cache" if cache_dir is _DEFAULT_CACHE else cache_dir
         path = Path(folder) / f"screener-{_cache_key(versions, day, config)}.pickle" \
             if isinstance(folder, (str, Path)) else None
         if path is not None and path.exists():
-            return _load_pickle(path)
+            loaded = _load_pickle(path)
+            loaded.not_known = sorted(not_known)
+            return loaded
         screener = cls(store.entities_as_of(as_of or day, sources, with_notes=True), day, config,
-                       versions)
+                       versions, not_known)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             # A unique temporary name: several workers may build the same cache at once.
@@ -140,39 +184,71 @@ class Screener:
     def __len__(self) -> int:
         return len(self.prepared)
 
-    def screen(self, query: Query | str, threshold: float | None = None, limit: int = 10,
-               matches_only: bool = False) -> list[ScreeningResult]:
+    def screen(self, query: Query | str, threshold: float | None = None,
+               limit: int | None = 10, matches_only: bool = False) -> ScreeningResults:
         """Ranked results for ``query``; those at or above the threshold have ``match``.
 
-        ``matches_only`` leaves out the results below the threshold before they
-        are explained (the cheaper call when only hits are wanted, as in batch).
+        Every listed entity that scores a match is found, however many there are
+        (see :meth:`_search`). ``limit`` only trims the results returned, best first
+        (None: all of them); the results say how many matches there were in all.
+        ``matches_only`` leaves out the results below the threshold before they are
+        explained (the cheaper call when only hits are wanted, as in batch).
         """
+        self.require_lists()
         if isinstance(query, str):
             query = Query(query)
-        floor = (self.config.threshold if threshold is None else threshold) \
-            if matches_only else 0.0
+        hit = self.config.threshold if threshold is None else threshold
         pq = prepare_query(query)
-        min_name = min_name_score(pq, floor, self.config)
+        hit_name = min_name_score(pq, hit, self.config)
+        floor, min_name = (hit, hit_name) if matches_only else (0.0, 0.0)
         memo: NameMemo = {}
-        if min_name > 0.0 and self.index.ordered:
-            # Hits only: the names that cannot reach a hit are dropped first, in bulk.
-            found = self._reachable(pq, min_name)
-        else:
+        if not self.index.ordered:
             found = self.index.candidates(pq.forms, self.config.candidates,
                                           self.config.min_overlap)
+        elif matches_only and hit_name > 0.0:
+            # Hits only: the names that cannot reach a hit are dropped first, in bulk.
+            found = self._reachable(pq, hit_name)
+        else:
+            found = self._search(pq, hit_name, broad=True)
         scored = [(outcome, row) for row, names in found
                   if (outcome := evaluate(pq, self.prepared[row], self.config,
                                           self.index.word_weight, names, min_name, memo))
                   is not None
                   and outcome.score > 0.0 and outcome.score >= floor]
         scored.sort(key=lambda item: (-item[0].score, self.prepared[item[1]].entity.id))
-        return [self._result(self.prepared[row].entity,
-                             explain(outcome, self.config, threshold, self.index.word_weight))
-                for outcome, row in scored[:limit]]
+        matches = sum(1 for outcome, _ in scored if outcome.score >= hit)
+        shown = scored if limit is None else scored[:limit]
+        return ScreeningResults(
+            (self._result(self.prepared[row].entity,
+                          explain(outcome, self.config, threshold, self.index.word_weight))
+             for outcome, row in shown), matches=matches, threshold=hit)
+
+    def require_lists(self) -> None:
+        """Refuse to screen when no list was in force on the screener's day: "no match"
+        against nothing would read as a party cleared."""
+        if self.from_lists and not self.versions:
+            known = (f"; {', '.join(self.not_known)} known only from later days"
+                     if self.not_known else "; import a list first (clearance lists import)")
+            raise NoListInForceError(f"no list is in force on {self.as_of}{known}")
+
+    def list_codes(self) -> set[str]:
+        """The lists (SDN, EL, DPL, UN, ...) that some entity in force is on (kept)."""
+        codes: set[str] | None = self.__dict__.get("_list_codes")
+        if codes is None:
+            codes = self.__dict__["_list_codes"] = {
+                listing.list for p in self.prepared
+                for listing in (*p.entity.listings_on(self.as_of), *p.entity.notes_on(self.as_of))}
+        return codes
+
+    def coverage(self) -> dict[str, Any]:
+        """What a screening was made against: each list version in force, and the lists
+        known to the store that had no version yet on the day."""
+        return {"as_of": self.as_of, "in_force": [v.to_dict() for v in self.versions],
+                "not_known": list(self.not_known)}
 
     def _reachable(self, query: PreparedQuery, floor: float
                    ) -> list[tuple[int, list[int] | None]]:
-        """:meth:`_within_reach`, remembered for the last names screened.
+        """:meth:`_search` for hits only, remembered for the last names screened.
 
         Customer files repeat names (in the benchmark's million synthetic parties,
         each of two workers finds one record in nine among its last 131,072 names);
@@ -187,7 +263,7 @@ class Screener:
             cache = self.__dict__["_reach_cache"] = _Recent(REACH_CACHE_SIZE)
         found = cache.get(key)
         if found is None:
-            found = self._within_reach(query, floor)
+            found = self._search(query, floor, broad=False)
             # Most names reach nothing: one shared empty list for them.
             cache.put(key, found or _NO_CANDIDATES)
         return found
@@ -196,25 +272,63 @@ class Screener:
         # What screenings leave behind is not part of the screener (nor of its cache file).
         state = dict(self.__dict__)
         state.pop("_reach_cache", None)
+        state.pop("_list_codes", None)
         return state
 
-    def _within_reach(self, query: PreparedQuery, floor: float
-                      ) -> list[tuple[int, list[int] | None]]:
-        """The candidates, and those of their names, that might score ``floor`` (see
-        :mod:`clearance.matching.reach`); the others cannot be hits."""
-        owners, offsets, rows = self.index.candidate_rows(query.forms, self.config.candidates,
-                                                          self.config.min_overlap)
-        reached = np.flatnonzero(within_reach(self.names, query.forms, rows,
-                                              self.index.word_weight, floor)).tolist()
-        if not reached:
-            return []
-        first = self.names.first
-        owner_of = np.repeat(owners, np.diff(offsets)).tolist()
-        found: dict[int, list[int]] = {}
-        for k in reached:
-            owner = owner_of[k]
-            found.setdefault(owner, []).append(int(rows[k]) - first[owner])
+    def _search(self, query: PreparedQuery, hit_name: float, broad: bool
+                ) -> list[tuple[int, list[int] | None]]:
+        """The entities to score, each with the positions of its names worth scoring.
+
+        Retrieval ranks the entities whose names share an index key with the query.
+        Its first ``config.candidates`` are a budget for ranking: with ``broad``, each
+        of their names sharing a key is scored, hit or not (the near misses a full
+        screening shows). It is never a cut on matches: past them the ranking is
+        walked a slice at a time, each slice twice the one before, keeping the names
+        that may still reach a hit (``hit_name``: an exact upper bound of the name
+        score, :mod:`clearance.matching.reach`), for as long as a slice holds one.
+        So a name matching a family of listings (Huawei's 34 Entity List entries,
+        CSSC's research institutes) finds every one of them, while an ordinary query
+        pays for one slice more only when its first slice reached a hit.
+        """
+        limit, overlap = self.config.candidates, self.config.min_overlap
+        owners, offsets, rows = self.index.candidate_rows(query.forms, limit, overlap)
+        reached = self._in_reach(query, rows, hit_name)
+        found = self._by_owner(owners, offsets, rows, None if broad else reached)
+        if hit_name <= 0.0 or not reached.any():
+            return list(found.items())  # type: ignore[arg-type]
+        ranked, ranked_offsets, ranked_rows = self.index.ranked_rows(query.forms, overlap)
+        fresh = np.flatnonzero(~np.isin(ranked, owners))
+        start, size = 0, limit
+        while start < len(fresh):
+            part = fresh[start:start + size]
+            part_offsets = np.concatenate(([0], np.cumsum(ranked_offsets[part + 1]
+                                                          - ranked_offsets[part])))
+            part_rows = np.concatenate([ranked_rows[ranked_offsets[k]:ranked_offsets[k + 1]]
+                                        for k in part.tolist()])
+            reached = self._in_reach(query, part_rows, hit_name)
+            if not reached.any():
+                break
+            found.update(self._by_owner(ranked[part], part_offsets, part_rows, reached))
+            start, size = start + size, 2 * size
         return list(found.items())  # type: ignore[arg-type]
+
+    def _in_reach(self, query: PreparedQuery, rows: np.ndarray, floor: float) -> np.ndarray:
+        """Which of ``rows`` (names) might score ``floor`` against the query."""
+        if floor <= 0.0:
+            return np.ones(len(rows), dtype=np.bool_)
+        return within_reach(self.names, query.forms, rows, self.index.word_weight, floor)
+
+    def _by_owner(self, owners: np.ndarray, offsets: np.ndarray, rows: np.ndarray,
+                  keep: np.ndarray | None) -> dict[int, list[int]]:
+        """Rows grouped by their entity, as positions among its names (``keep``: a mask)."""
+        owner_of = np.repeat(owners, np.diff(offsets))
+        if keep is not None:
+            owner_of, rows = owner_of[keep], rows[keep]
+        first = self.names.first
+        found: dict[int, list[int]] = {}
+        for owner, row in zip(owner_of.tolist(), rows.tolist(), strict=True):
+            found.setdefault(owner, []).append(row - first[owner])
+        return found
 
     def screen_all(self, query: Query | str, threshold: float | None = None
                    ) -> list[ScreeningResult]:
@@ -306,6 +420,7 @@ def _cache_key(versions: list[Version], day: str, config: MatchConfig) -> str:
     h.update(repr((day, sorted((v.source, v.seq, v.sha256) for v in versions), config)).encode())
     for source_file in sorted(Path(clearance.matching.__file__).parent.glob("*.py")):
         h.update(source_file.read_bytes())
+    h.update(Path(__file__).read_bytes())  # the screener's own attributes are pickled too
     return h.hexdigest()[:24]
 
 

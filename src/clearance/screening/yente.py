@@ -128,7 +128,8 @@ def match_one(screener: Screener, example: dict[str, Any], key: str, threshold: 
               ) -> dict[str, Any]:
     """yente's ``EntityMatches`` for one query entity (ValueError if unreadable)."""
     query = example_to_query(example, key)
-    found = screener.screen(query, threshold=threshold, limit=max(limit * 4, 20))
+    # Every match, however many (a family of listings), so that ``total`` counts them all.
+    found = screener.screen(query, threshold=threshold, limit=None)
     scored = [r for r in found if r.score > cutoff and (only is None or only(r.entity))]
     return {
         "status": 200,

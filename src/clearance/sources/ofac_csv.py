@@ -101,8 +101,21 @@ def read(path: Path) -> Publication:
         entities=_entities_from_files(spec["source"], main, side),
         published=date_from_path(main), effective_from=date_from_path(main),
         meta={"list": "SDN" if kind == "sdn" else "non-SDN consolidated",
-              "side_files": sorted(p.name for p in side.values())},
+              "side_files": sorted(p.name for p in side.values()),
+              "warnings": _missing_side_files(spec, main, side)},
     )
+
+
+def _missing_side_files(spec: dict[str, str], main: Path, side: dict[str, Path]) -> list[str]:
+    """What an OFAC set read without its alias or address file lacks: its entries then
+    differ from a complete set's (fewer aliases, no addresses), and against a version
+    imported complete, thousands of them would read as changed."""
+    lost = {"alt": "aliases (only the a.k.a. written in the remarks are read)",
+            "add": "addresses and their countries"}
+    return [f"{main.name} was read without {spec[role]}: its entries have no {what}; "
+            f"import the whole set (the folder holding {main.name}, {spec['alt']} and "
+            f"{spec['add']}) to keep them"
+            for role, what in lost.items() if role not in side]
 
 
 def _locate(path: Path) -> tuple[str, dict[str, Path]]:

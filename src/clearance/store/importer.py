@@ -37,6 +37,8 @@ class ImportResult:
     removed: int = 0
     changed: int = 0
     files: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    """What the publication lacks (an OFAC set without its alias file, ...)."""
 
     def to_dict(self) -> dict[str, object]:
         return dict(self.__dict__)
@@ -65,7 +67,7 @@ def import_publication(
     ).mappings().first()
     if latest is not None and latest["sha256"] == digest:
         return ImportResult(pub.source, latest["id"], latest["seq"], latest["published"],
-                            True, latest["entity_count"], files=files)
+                            True, latest["entity_count"], files=files, warnings=_warnings(pub))
     if latest is not None and pub.published and latest["published"] \
             and pub.published < latest["published"]:
         raise VersionOrderError(
@@ -106,7 +108,12 @@ def import_publication(
     conn.execute(update(list_version).where(list_version.c.id == version_id).values(
         entity_count=len(seen), **counts))
     return ImportResult(pub.source, version_id, seq, pub.published, False, len(seen),
-                        files=files, **counts)
+                        files=files, warnings=_warnings(pub), **counts)
+
+
+def _warnings(pub: Publication) -> list[str]:
+    found = pub.meta.get("warnings")
+    return [str(w) for w in found] if isinstance(found, list) else []
 
 
 def _open_spans(conn: Connection, source: str) -> dict[str, tuple[int, str, str]]:
