@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import threading
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
@@ -26,7 +26,8 @@ from rigour.text import metaphone
 
 from clearance.matching.kernels import (
     accumulate_postings,
-    rank_every_owner,
+    best_owners,
+    clear_rows,
     retrieve,
     top_rows,
 )
@@ -195,20 +196,29 @@ class NameIndex:
                         self.owners, self._first_rows(), limit, _NEAR_TOP, floor,
                         scratch.scores, scratch.touched, scratch.chosen)
 
-    def ranked_rows(self, forms: list[NameForm], min_overlap: float = 0.0
-                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Every owner with a name sharing a key with the query, in :meth:`candidate_rows`'
-        order, as the same arrays: the ranking that :meth:`candidate_rows` cuts at its
-        ``limit``, for a screening that must go on while a further owner may be a hit."""
+    @contextmanager
+    def ranking(self, forms: list[NameForm], min_overlap: float = 0.0
+                ) -> Iterator[Callable[[int], tuple[np.ndarray, np.ndarray, np.ndarray]]]:
+        """The query's retrieval scores, kept while the context lasts, as a function that
+        cuts the ranking at any ``limit``: what :meth:`candidate_rows` gives for that limit,
+        without adding up the postings again for each (see ``Screener._beyond``). The
+        scores are the thread's scratch: no other retrieval on the same thread meanwhile."""
         keys = self._query_keys(forms)
         if keys is None:
             empty = np.zeros(0, dtype=np.int64)
-            return empty, np.zeros(1, dtype=np.int64), empty
+            yield lambda _limit: (empty, np.zeros(1, dtype=np.int64), empty)
+            return
         floor = min_overlap * math.sqrt(self._query_mass(forms)) if min_overlap else 0.0
         scratch = self._scratch()
-        return rank_every_owner(self.offsets, self.lengths, self.rows, self.idf, self.inv_norm,
-                                keys, self.owners, self._first_rows(), floor, scratch.scores,
-                                scratch.touched)
+        count = accumulate_postings(self.offsets, self.lengths, self.rows, self.idf,
+                                    self.inv_norm, keys, scratch.scores, scratch.touched)
+        touched = scratch.touched[:count]
+        first = self._first_rows()
+        try:
+            yield lambda limit: best_owners(scratch.scores, touched, self.owners, first, limit,
+                                            _NEAR_TOP, floor, scratch.chosen)
+        finally:
+            clear_rows(scratch.scores, touched)
 
     def _first_rows(self) -> np.ndarray:
         """Where each owner's rows start, as an array for the kernels."""

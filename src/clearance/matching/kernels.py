@@ -262,52 +262,10 @@ def best_owners(scores: np.ndarray, touched: np.ndarray, owners: np.ndarray, fir
 
 
 @njit(cache=True, nogil=True)
-def rank_every_owner(offsets: np.ndarray, lengths: np.ndarray, rows: np.ndarray,
-                     idf: np.ndarray, inv_norm: np.ndarray, keys: np.ndarray,
-                     owners: np.ndarray, first: np.ndarray, floor: float, scores: np.ndarray,
-                     touched: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray
-                                                   ]:  # pragma: no cover
-    """Every owner with a name sharing a key with the query, best first, with each one's
-    rows scoring above ``floor``: the whole ranking :func:`retrieve` cuts at ``limit``.
-
-    The order is the one :func:`best_owners` gives its first owners (by the owner's best
-    row's score, then row), so that a screening can walk on past the owners retrieval
-    chose, a slice at a time, for as long as a slice still holds a possible hit.
-    """
-    count = accumulate_postings(offsets, lengths, rows, idf, inv_norm, keys, scores, touched)
-    picked = np.sort(touched[:count])
-    ranked = np.empty(count, dtype=np.float64)
-    for k in range(count):
-        ranked[k] = -scores[picked[k]]
-    picked = picked[np.argsort(ranked, kind="mergesort")]
-    seen = np.zeros(len(first), dtype=np.bool_)
-    ordered = np.empty(count, dtype=np.int64)
-    taken = 0
-    for row in picked:
-        owner = owners[row]
-        if not seen[owner]:
-            seen[owner] = True
-            ordered[taken] = owner
-            taken += 1
-    out = np.empty(taken, dtype=np.int64)
-    offsets_out = np.zeros(taken + 1, dtype=np.int64)
-    positions = np.empty(count, dtype=np.int64)
-    kept = 0
-    size = 0
-    for k in range(taken):
-        owner = ordered[k]
-        start = size
-        for row in range(first[owner], first[owner + 1]):
-            if scores[row] > floor:
-                positions[size] = row
-                size += 1
-        if size > start:
-            out[kept] = owner
-            kept += 1
-            offsets_out[kept] = size
-    for index in range(count):
-        scores[touched[index]] = 0.0
-    return out[:kept], offsets_out[:kept + 1], positions[:size]
+def clear_rows(scores: np.ndarray, touched: np.ndarray) -> None:  # pragma: no cover
+    """Put the scores of the ``touched`` rows back to zero (see :func:`retrieve`)."""
+    for row in touched:
+        scores[row] = 0.0
 
 
 @njit(cache=True, nogil=True)
@@ -372,8 +330,7 @@ def warm_up() -> None:
     best_owners(floats, small, small, np.array([0, 1, 2]), 1, 0.3, 0.0, small)
     retrieve(ints, ints, small, floats, floats, ints[:0], small, np.array([0, 1, 2]), 1, 0.3,
              0.0, np.zeros(2), small, small)
-    rank_every_owner(ints, ints, small, floats, floats, ints[:0], small, np.array([0, 1, 2]),
-                     0.0, np.zeros(2), small)
+    clear_rows(np.zeros(2), small)
     gather_words(np.array([0, 1, 2]), ints, ints, ints)
     pair_bounds(np.ones((1, 2), dtype=np.int64), grid, ints[:1] + 1, ints + 1,
                 np.zeros((1, 5), np.int64),

@@ -14,8 +14,8 @@ import pickle
 import tempfile
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -37,6 +37,7 @@ from clearance.matching import (
 )
 from clearance.matching.reach import NameTable, within_reach
 from clearance.matching.scorer import (
+    Evaluation,
     NameMemo,
     PreparedQuery,
     evaluate,
@@ -49,6 +50,9 @@ from clearance.settings import get_settings
 from clearance.store import Store, Version
 
 _DEFAULT_CACHE = object()
+
+Cut = Callable[[int], tuple[np.ndarray, np.ndarray, np.ndarray]]
+"""Retrieval's ranking cut at a number of entities (see ``NameIndex.ranking``)."""
 
 
 @dataclass(slots=True)
@@ -189,7 +193,7 @@ class Screener:
         """Ranked results for ``query``; those at or above the threshold have ``match``.
 
         Every listed entity that scores a match is found, however many there are
-        (see :meth:`_search`). ``limit`` only trims the results returned, best first
+        (see :meth:`_beyond`). ``limit`` only trims the results returned, best first
         (None: all of them); the results say how many matches there were in all.
         ``matches_only`` leaves out the results below the threshold before they are
         explained (the cheaper call when only hits are wanted, as in batch).
@@ -202,19 +206,20 @@ class Screener:
         hit_name = min_name_score(pq, hit, self.config)
         floor, min_name = (hit, hit_name) if matches_only else (0.0, 0.0)
         memo: NameMemo = {}
-        if not self.index.ordered:
-            found = self.index.candidates(pq.forms, self.config.candidates,
-                                          self.config.min_overlap)
-        elif matches_only and hit_name > 0.0:
-            # Hits only: the names that cannot reach a hit are dropped first, in bulk.
-            found = self._reachable(pq, hit_name)
-        else:
-            found = self._search(pq, hit_name, broad=True)
-        scored = [(outcome, row) for row, names in found
-                  if (outcome := evaluate(pq, self.prepared[row], self.config,
-                                          self.index.word_weight, names, min_name, memo))
-                  is not None
-                  and outcome.score > 0.0 and outcome.score >= floor]
+        hits_only = matches_only and hit_name > 0.0
+        with ExitStack() as kept:
+            # A full screening keeps its retrieval scores for the walk beyond the first
+            # slice; a hits-only one remembers its first slice per name instead.
+            cut = kept.enter_context(self.index.ranking(pq.forms, self.config.min_overlap)) \
+                if self.index.ordered and not hits_only else None
+            found = self._first(pq, hit_name, hits_only, cut)
+            scored = self._scored(pq, found.first, min_name, floor, memo)
+            # The name scores of this screening are in ``memo`` (in a hits-only screening,
+            # those of the names within reach: the others score less than ``hit_name``), so
+            # both kinds of screening walk on in the same cases, and find the same hits.
+            if found.seen is not None and hit_name > 0.0 \
+                    and any(score >= hit_name for score, _, _ in memo.values()):
+                scored += self._beyond(pq, hit_name, found, cut, floor)
         scored.sort(key=lambda item: (-item[0].score, self.prepared[item[1]].entity.id))
         matches = sum(1 for outcome, _ in scored if outcome.score >= hit)
         shown = scored if limit is None else scored[:limit]
@@ -222,6 +227,15 @@ class Screener:
             (self._result(self.prepared[row].entity,
                           explain(outcome, self.config, threshold, self.index.word_weight))
              for outcome, row in shown), matches=matches, threshold=hit)
+
+    def _scored(self, query: PreparedQuery, found: list[tuple[int, list[int] | None]],
+                min_name: float, floor: float, memo: NameMemo
+                ) -> list[tuple[Evaluation, int]]:
+        return [(outcome, row) for row, names in found
+                if (outcome := evaluate(query, self.prepared[row], self.config,
+                                        self.index.word_weight, names, min_name, memo))
+                is not None
+                and outcome.score > 0.0 and outcome.score >= floor]
 
     def require_lists(self) -> None:
         """Refuse to screen when no list was in force on the screener's day: "no match"
@@ -246,28 +260,6 @@ class Screener:
         return {"as_of": self.as_of, "in_force": [v.to_dict() for v in self.versions],
                 "not_known": list(self.not_known)}
 
-    def _reachable(self, query: PreparedQuery, floor: float
-                   ) -> list[tuple[int, list[int] | None]]:
-        """:meth:`_search` for hits only, remembered for the last names screened.
-
-        Customer files repeat names (in the benchmark's million synthetic parties,
-        each of two workers finds one record in nine among its last 131,072 names);
-        what retrieval and the bound make of a name depends on its analysed forms
-        and the floor only, not on the rest of the record. The list returned must
-        not be changed.
-        """
-        key = (tuple((f.tokens, f.legal, f.compact, f.han, f.acronym) for f in query.forms),
-               floor)
-        cache = self.__dict__.get("_reach_cache")
-        if cache is None:
-            cache = self.__dict__["_reach_cache"] = _Recent(REACH_CACHE_SIZE)
-        found = cache.get(key)
-        if found is None:
-            found = self._search(query, floor, broad=False)
-            # Most names reach nothing: one shared empty list for them.
-            cache.put(key, found or _NO_CANDIDATES)
-        return found
-
     def __getstate__(self) -> dict[str, Any]:
         # What screenings leave behind is not part of the screener (nor of its cache file).
         state = dict(self.__dict__)
@@ -275,42 +267,101 @@ class Screener:
         state.pop("_list_codes", None)
         return state
 
-    def _search(self, query: PreparedQuery, hit_name: float, broad: bool
-                ) -> list[tuple[int, list[int] | None]]:
-        """The entities to score, each with the positions of its names worth scoring.
+    def _first(self, query: PreparedQuery, hit_name: float, hits_only: bool,
+               cut: Cut | None = None) -> _Found:
+        """The first slice of retrieval's ranking: its ``config.candidates`` best entities,
+        each with the positions of its names that share a key with the query (with
+        ``hits_only``, of those that may reach ``hit_name``: the others cannot be hits)."""
+        if not self.index.ordered:
+            return _Found(self.index.candidates(query.forms, self.config.candidates,
+                                                self.config.min_overlap), None)
+        if hits_only:
+            return self._reachable(query, hit_name)
+        owners, offsets, rows = cut(self.config.candidates) if cut is not None else \
+            self.index.candidate_rows(query.forms, self.config.candidates,
+                                      self.config.min_overlap)
+        return _Found(list(self._by_owner(owners, offsets, rows, None).items()), owners)
 
-        Retrieval ranks the entities whose names share an index key with the query.
-        Its first ``config.candidates`` are a budget for ranking: with ``broad``, each
-        of their names sharing a key is scored, hit or not (the near misses a full
-        screening shows). It is never a cut on matches: past them the ranking is
-        walked a slice at a time, each slice twice the one before, keeping the names
-        that may still reach a hit (``hit_name``: an exact upper bound of the name
-        score, :mod:`clearance.matching.reach`), for as long as a slice holds one.
-        So a name matching a family of listings (Huawei's 34 Entity List entries,
-        CSSC's research institutes) finds every one of them, while an ordinary query
-        pays for one slice more only when its first slice reached a hit.
+    def _reachable(self, query: PreparedQuery, floor: float) -> _Found:
+        """The first slice for hits only, remembered for the last names screened.
+
+        Customer files repeat names (in the benchmark's million synthetic parties,
+        each of two workers finds one record in nine among its last 131,072 names);
+        what retrieval and the bound make of a name depends on its analysed forms
+        and the floor only, not on the rest of the record (and so does the walk
+        beyond the first slice, remembered with it when made).
         """
-        limit, overlap = self.config.candidates, self.config.min_overlap
-        owners, offsets, rows = self.index.candidate_rows(query.forms, limit, overlap)
-        reached = self._in_reach(query, rows, hit_name)
-        found = self._by_owner(owners, offsets, rows, None if broad else reached)
-        if hit_name <= 0.0 or not reached.any():
-            return list(found.items())  # type: ignore[arg-type]
-        ranked, ranked_offsets, ranked_rows = self.index.ranked_rows(query.forms, overlap)
-        fresh = np.flatnonzero(~np.isin(ranked, owners))
-        start, size = 0, limit
-        while start < len(fresh):
-            part = fresh[start:start + size]
-            part_offsets = np.concatenate(([0], np.cumsum(ranked_offsets[part + 1]
-                                                          - ranked_offsets[part])))
-            part_rows = np.concatenate([ranked_rows[ranked_offsets[k]:ranked_offsets[k + 1]]
-                                        for k in part.tolist()])
-            reached = self._in_reach(query, part_rows, hit_name)
-            if not reached.any():
-                break
-            found.update(self._by_owner(ranked[part], part_offsets, part_rows, reached))
-            start, size = start + size, 2 * size
-        return list(found.items())  # type: ignore[arg-type]
+        key = (tuple((f.tokens, f.legal, f.compact, f.han, f.acronym) for f in query.forms),
+               floor)
+        cache = self.__dict__.get("_reach_cache")
+        if cache is None:
+            cache = self.__dict__["_reach_cache"] = _Recent(REACH_CACHE_SIZE)
+        found: _Found | None = cache.get(key)
+        if found is None:
+            owners, offsets, rows = self.index.candidate_rows(
+                query.forms, self.config.candidates, self.config.min_overlap)
+            reached = self._in_reach(query, rows, floor)
+            # Most names reach nothing, and then nothing lies beyond: one shared answer.
+            found = _Found(list(self._by_owner(owners, offsets, rows, reached).items()),
+                           owners) if reached.any() else _NOTHING
+            cache.put(key, found)
+        return found
+
+    def _beyond(self, query: PreparedQuery, hit_name: float, found: _Found,
+                cut: Cut | None, floor: float) -> list[tuple[Evaluation, int]]:
+        """The entities past the first slice whose names score a hit, scored.
+
+        Retrieval's ``config.candidates`` are a budget for ranking, never a cut on
+        matches. When the first slice holds a name scoring a hit, the ranking is
+        walked on, each slice twice the one before; in each, the names within
+        reach of ``hit_name`` (an exact upper bound of the name score,
+        :mod:`clearance.matching.reach`) are scored, and the walk goes on for as
+        long as a slice holds a name that does score a hit. So a name matching a
+        family of listings (Huawei's Entity List affiliates, CSSC's research
+        institutes, a fleet of 118 fishing vessels) finds every one of them.
+        Only names at ``hit_name`` or above are weighed (the near misses shown
+        are the first slice's), so what the walk finds and where it stops depend
+        on the name alone, and a hits-only screening remembers the walk with it.
+        """
+        if found.beyond is not None:
+            return self._scored(query, found.beyond, hit_name, floor, {})
+        assert found.seen is not None
+        seen = set(found.seen.tolist())
+        walked: list[tuple[int, list[int] | None]] = []
+        scored: list[tuple[Evaluation, int]] = []
+        limit = self.config.candidates
+        with ExitStack() as kept:
+            if cut is None:
+                cut = kept.enter_context(self.index.ranking(query.forms,
+                                                            self.config.min_overlap))
+            while True:
+                limit *= 2
+                part = self._next_slice(query, cut(limit), seen, hit_name)
+                memo: NameMemo = {}
+                scored += self._scored(query, part, hit_name, floor, memo)
+                walked += part
+                if not any(score >= hit_name for score, _, _ in memo.values()):
+                    break
+        found.beyond = walked
+        return scored
+
+    def _next_slice(self, query: PreparedQuery,
+                    ranked: tuple[np.ndarray, np.ndarray, np.ndarray], seen: set[int],
+                    hit_name: float) -> list[tuple[int, list[int] | None]]:
+        """The entities of ``ranked`` not ``seen`` yet (now seen), with their names within
+        reach of ``hit_name``."""
+        owners, offsets, rows = ranked
+        fresh = np.fromiter((o not in seen for o in owners.tolist()), dtype=np.bool_,
+                            count=len(owners))
+        if not fresh.any():
+            return []
+        sizes = np.diff(offsets)[fresh]
+        part = owners[fresh]
+        part_rows = rows[np.repeat(fresh, np.diff(offsets))]
+        seen.update(part.tolist())
+        reached = self._in_reach(query, part_rows, hit_name)
+        return list(self._by_owner(part, np.concatenate(([0], np.cumsum(sizes))), part_rows,
+                                   reached).items())  # type: ignore[arg-type]
 
     def _in_reach(self, query: PreparedQuery, rows: np.ndarray, floor: float) -> np.ndarray:
         """Which of ``rows`` (names) might score ``floor`` against the query."""
@@ -362,7 +413,21 @@ class Screener:
 REACH_CACHE_SIZE = 131_072
 """Names whose candidates a screener remembers (about 300 bytes each)."""
 
-_NO_CANDIDATES: list[tuple[int, list[int] | None]] = []
+
+
+@dataclass(slots=True)
+class _Found:
+    """What retrieval gave a query: the candidates of the first slice (entity, positions of
+    the names to score), the entities that slice looked at, and, once walked, the
+    candidates beyond it (see ``Screener._beyond``)."""
+
+    first: list[tuple[int, list[int] | None]]
+    seen: np.ndarray | None
+    beyond: list[tuple[int, list[int] | None]] | None = None
+
+
+_NOTHING = _Found([], None)
+"""The first slice of a name that reaches no hit: nothing to score, nothing beyond."""
 
 
 class _Recent:
