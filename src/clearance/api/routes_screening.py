@@ -53,7 +53,7 @@ DatasetPath = Annotated[str, Path(max_length=100, description="A collection (def
 
 
 @router.post("/screen", response_model=ScreenResponse, tags=["Screening"],
-             responses=problem_docs(*AUTH_ERRORS, *BODY_ERRORS, 503))
+             responses=problem_docs(*AUTH_ERRORS, *BODY_ERRORS, 409, 503))
 async def screen(body: ScreenRequest, request: Request, _key: Screener_) -> Response:
     """Screen one party against the lists in force (today, or ``as_of``).
 
@@ -107,7 +107,7 @@ def _screen_one(body: ScreenRequest, request: Request, key: ApiKey, wait: bool =
 
 
 @router.post("/screen/batch", response_model=BatchResponse, tags=["Screening"],
-             responses=problem_docs(*AUTH_ERRORS, *BODY_ERRORS, 503))
+             responses=problem_docs(*AUTH_ERRORS, *BODY_ERRORS, 409, 503))
 def screen_batch(body: BatchRequest, request: Request, _key: Screener_) -> Response:
     """Screen up to 1,000 parties in one request, answered in input order."""
     svc = services(request)
@@ -131,7 +131,7 @@ def screen_batch(body: BatchRequest, request: Request, _key: Screener_) -> Respo
 
 
 @router.post("/match/{dataset}", response_model=EntityMatchResponse, tags=["yente"],
-             responses=problem_docs(*AUTH_ERRORS, *BODY_ERRORS, 404, 503))
+             responses=problem_docs(*AUTH_ERRORS, *BODY_ERRORS, 404, 409, 503))
 async def match(
     body: EntityMatchQuery, request: Request, _key: Screener_,
     dataset: DatasetPath,
@@ -203,7 +203,7 @@ def _match(body: EntityMatchQuery, request: Request, api_key: ApiKey, dataset: s
 
 
 @router.get("/search/{dataset}", response_model=SearchResponse, tags=["yente"],
-            responses=problem_docs(*AUTH_ERRORS, 404, 422, 503))
+            responses=problem_docs(*AUTH_ERRORS, 404, 409, 422, 503))
 def search(
     request: Request, _key: Screener_, dataset: DatasetPath,
     q: Annotated[str, Query(max_length=500, description="Text to look for (a name).")] = "",

@@ -378,8 +378,11 @@ class _Check:
                       identifiers=list(party.ids), address=party.address,
                       aliases=list(party.aliases))
         # Every matching listed party counts in the decision, however many there are.
-        results = [r for r in self.screener.screen(query, threshold=self.threshold,
-                                                   limit=None) if r.match]
+        # With no list in force there is nothing to screen against: the decision's
+        # "no-lists-in-force" reason says so, and it is never clear.
+        results = [] if self.screener.from_lists and not self.screener.versions else [
+            r for r in self.screener.screen(query, threshold=self.threshold, limit=None)
+            if r.match]
         hits = []
         for result in results:
             hits.append(self._hit_dict(result))
