@@ -11,6 +11,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, Trans
 from clearance import updates
 from clearance.cli.render import console, print_json, print_table
 from clearance.errors import ClearanceError, NotFoundError
+from clearance.model.dates import to_iso_day
 from clearance.settings import get_settings
 from clearance.store import Store
 
@@ -128,7 +129,7 @@ def changes(
     json: JsonOpt = False,
 ) -> None:
     """What changed on the lists published on a given day."""
-    events = Store.open().changes(day=day)
+    events = Store.open().changes(day=to_iso_day(day))
     if json:
         print_json([e.to_dict() for e in events])
         return
