@@ -10,7 +10,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, Trans
 
 from clearance import updates
 from clearance.cli.render import console, print_json, print_table
-from clearance.errors import ClearanceError, NotFoundError
+from clearance.errors import NotFoundError
 from clearance.model.dates import to_iso_day
 from clearance.settings import get_settings
 from clearance.store import Store
@@ -65,8 +65,9 @@ def update(
             outcomes = updates.update_online(store, timeout=get_settings().download_timeout,
                                              progress=report)
     _print_outcomes(outcomes, json, None if no_rescreen else updates.rescreen(store, outcomes))
-    if any(o.status == "failed" for o in outcomes):
-        raise typer.Exit(code=ClearanceError.exit_code)
+    # Documented exit codes: 6 when a download failed, 3 for an unreadable publication.
+    if code := updates.exit_code(outcomes):
+        raise typer.Exit(code=code)
 
 
 @app.command("show")
