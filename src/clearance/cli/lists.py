@@ -12,6 +12,7 @@ from clearance import updates
 from clearance.cli.render import console, print_json, print_table
 from clearance.errors import NotFoundError
 from clearance.model.dates import to_iso_day
+from clearance.screening.history import find_entities, listing_history
 from clearance.settings import get_settings
 from clearance.store import Store
 
@@ -90,20 +91,26 @@ def show(
 
 @app.command("history")
 def history(
-    entity: Annotated[str, typer.Argument(help="An entity id (source:key) or part of a name.")],
+    entity: Annotated[str, typer.Argument(
+        help="An entity id (source:key), or a name, matched with its aliases.")],
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="Match the name on the lists in force that day (default today), "
+        "for a party delisted since.")] = None,
     json: JsonOpt = False,
 ) -> None:
-    """The history of one listing: when it was added, changed and removed."""
+    """Every dated event of a listing: listed, suspended, removed (with citations), and the
+    list versions that published, amended or dropped it."""
     store = Store.open()
-    ids = store.find_ids(entity)
+    ids = find_entities(store, entity, to_iso_day(as_of) if as_of else None)
     if not ids:
-        raise NotFoundError(f"no entity id or name matches {entity!r}")
-    events = [e for eid in ids for e in store.history(eid)]
+        raise NotFoundError(f"no entity id or listed name matches {entity!r}")
+    events = [e for eid in ids for e in listing_history(store, eid)]
     if json:
         print_json([e.to_dict() for e in events])
         return
-    print_table(f"History of {entity!r}", ["entity", "name", "version", "day", "event", "fields"],
-                [(e.entity_id, e.name, e.version_seq, e.day, e.kind, ", ".join(e.fields))
+    print_table(f"History of {entity!r}", ["entity", "name", "day", "event", "list",
+                                            "basis", "detail"],
+                [(e.entity_id, e.name, e.day, e.kind, e.list or "", e.basis, e.detail)
                  for e in events])
 
 
