@@ -54,6 +54,10 @@ bench-api: $(STAMP)
 		&& apt-get install -y -qq wrk >/dev/null) || echo "wrk not installed: httpx drives the load"
 	$(BIN)/python benchmarks/bench_api.py $(BENCH_API_ARGS)
 
+# Wall time of `clearance screen`, `lists show`, `check` and `--help` on the warm demo store.
+bench-cli: $(VENV)/.installed
+	CLEARANCE_DEMO_HOME=$(DEMO_HOME) $(BIN)/python benchmarks/bench_cli.py $(BENCH_CLI_ARGS)
+
 bench-audit: $(STAMP)
 	$(BIN)/python benchmarks/bench_audit.py
 
