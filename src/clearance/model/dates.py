@@ -98,4 +98,4 @@ def to_iso_day(value: str | date | datetime | None) -> str:
         # A typo in "as of" must not screen against the wrong day's lists: refuse it.
         return date.fromisoformat(value[:10]).isoformat()
     except ValueError:
-        raise ConfigError(f"not a date: {value!r} (expected YYYY-MM-DD)") from None
+        raise ConfigError(f"{value!r} must be a day (YYYY-MM-DD)") from None
