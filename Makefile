@@ -4,8 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 export CLEARANCE_TEST_DATA ?= $(abspath ../shared/data/lists)
+# The demo's own home: its lists never land in the user's store (CLEARANCE_HOME).
+DEMO_HOME ?= $(abspath .demo)
 
-.PHONY: demo test lint install install-dev bench-ingest bench-quality bench-speed bench-api bench-audit bench-batch bench-monitor db-upgrade clean
+.PHONY: demo shell bench-cli test lint install install-dev bench-ingest bench-quality bench-speed bench-api bench-audit bench-batch bench-monitor db-upgrade clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +25,14 @@ install: $(VENV)/.installed
 install-dev: $(STAMP)
 
 demo: $(VENV)/.installed
-	$(BIN)/python -m clearance.demo
+	CLEARANCE_DEMO_HOME=$(DEMO_HOME) $(BIN)/python -m clearance.demo
+
+# A shell where `clearance` is on the PATH (the virtual environment) and works on the
+# demo's store; leave it with `exit`.
+shell: $(VENV)/.installed
+	@echo "clearance is on the PATH; CLEARANCE_HOME=$(DEMO_HOME) (the demo's store). 'exit' to leave."
+	@PATH="$(abspath $(BIN)):$$PATH" VIRTUAL_ENV="$(abspath $(VENV))" \
+		CLEARANCE_HOME="$(DEMO_HOME)" $${SHELL:-/bin/sh}
 
 lint: $(STAMP)
 	$(BIN)/ruff check --no-cache src tests benchmarks
@@ -44,6 +53,10 @@ bench-api: $(STAMP)
 	@command -v wrk >/dev/null || (command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] \
 		&& apt-get install -y -qq wrk >/dev/null) || echo "wrk not installed: httpx drives the load"
 	$(BIN)/python benchmarks/bench_api.py $(BENCH_API_ARGS)
+
+# Wall time of `clearance screen`, `lists show`, `check` and `--help` on the warm demo store.
+bench-cli: $(VENV)/.installed
+	CLEARANCE_DEMO_HOME=$(DEMO_HOME) $(BIN)/python benchmarks/bench_cli.py $(BENCH_CLI_ARGS)
 
 bench-audit: $(STAMP)
 	$(BIN)/python benchmarks/bench_audit.py

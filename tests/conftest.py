@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -11,7 +13,25 @@ from clearance.screening import Screener
 from clearance.store import Store
 from families import FAMILIES, FAMILY_DAY
 
+_SESSION_HOME: list[str] = []
 _DEFAULT = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "lists"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """A home for the whole session, set before anything is collected or set up.
+
+    Session- and module-scoped fixtures, and module-level code, run before the autouse
+    fixture below: without this, the stores, screener caches and audit keys they create
+    with the default settings would land in the user's real data directory.
+    """
+    _SESSION_HOME.append(tempfile.mkdtemp(prefix="clearance-test-home-"))
+    os.environ["CLEARANCE_HOME"] = _SESSION_HOME[0]
+    os.environ.pop("CLEARANCE_DATABASE_URL", None)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    for home in _SESSION_HOME:
+        shutil.rmtree(home, ignore_errors=True)
 
 
 def _data_dir() -> Path:

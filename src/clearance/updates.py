@@ -68,10 +68,17 @@ class UpdateOutcome:
     status: str
     result: ImportResult | None = None
     error: str | None = None
+    exit_code: int = 0
+    """The failure's exit code (6 for a download, 3 for an unreadable file, ...)."""
 
     def to_dict(self) -> dict[str, object]:
         return {"path": self.path, "status": self.status, "error": self.error,
                 "result": self.result.to_dict() if self.result else None}
+
+
+def exit_code(outcomes: list[UpdateOutcome]) -> int:
+    """The exit code of a run: the first failure's own (6 network, 3 a bad file), else 0."""
+    return next((o.exit_code or 1 for o in outcomes if o.status == "failed"), 0)
 
 
 def import_paths(store: Store, paths: list[Path], format: str | None = None
@@ -128,7 +135,8 @@ def update_from_mirror(store: Store, root: Path) -> list[UpdateOutcome]:
         try:
             outcomes.append(_outcome(str(path), store.import_path(path)))
         except ClearanceError as exc:
-            outcomes.append(UpdateOutcome(str(path), "failed", error=exc.describe()))
+            outcomes.append(UpdateOutcome(str(path), "failed", error=exc.describe(),
+                                          exit_code=exc.exit_code))
     return outcomes
 
 
@@ -146,7 +154,8 @@ def update_online(store: Store, feeds: tuple[Feed, ...] = CATALOGUE, timeout: fl
                 download(url, target / url.rsplit("/", 1)[-1].lower(), timeout, progress)
             outcomes.append(_outcome(feed.name, store.import_path(target, format=feed.format)))
         except ClearanceError as exc:
-            outcomes.append(UpdateOutcome(feed.name, "failed", error=exc.describe()))
+            outcomes.append(UpdateOutcome(feed.name, "failed", error=exc.describe(),
+                                          exit_code=exc.exit_code))
         finally:
             shutil.rmtree(folder, ignore_errors=True)
     return outcomes

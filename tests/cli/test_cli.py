@@ -48,9 +48,10 @@ def test_import_show_screen_history(tmp_path: Path) -> None:
     table = run("screen", "ZTE Parsian", home=tmp_path)
     assert "ZTE Parsian" in table.stdout and "EL" in table.stdout
 
-    history = json.loads(run("lists", "history", "Kangxun", "--json", home=tmp_path).stdout)
-    assert history[0]["entity_id"] == "zte_history:zte-kangxun"
-    assert history[0]["kind"] == "added"
+    history = json.loads(run("lists", "history", "ZTE Kangxun", "--json", home=tmp_path).stdout)
+    assert {e["entity_id"] for e in history} == {"zte_history:zte-kangxun"}
+    assert (history[0]["day"], history[0]["kind"], history[0]["list"]) == (
+        "2016-03-08", "listed", "EL")
 
 
 def test_errors_are_one_line_with_exit_codes(tmp_path: Path) -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
-from clearance.store import Store
+from clearance.store import Store, migrate
 
 
 def test_sdn_2021_imports_and_reads_back(db_url: str, data_dir: Path) -> None:
@@ -49,3 +51,16 @@ def test_migrations_go_down_and_up_again(db_url: str) -> None:
         head = conn.execute(sa.text("SELECT seq, hash FROM audit_head")).all()
     assert [(int(s), h) for s, h in head] == [(0, "0" * 64)]
     engine.dispose()
+
+
+def test_an_up_to_date_store_opens_without_alembic(tmp_path: Path) -> None:
+    """Alembic is imported to migrate, not on every open (it costs every CLI command 0.2 s)."""
+    assert migrate.code_head() == migrate.head_revision()
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    code = ("import sys; from clearance.store import Store; Store.open(sys.argv[1]); "
+            "print('alembic' in sys.modules)")
+    first = subprocess.run([sys.executable, "-c", code, url], capture_output=True, text=True,
+                           check=True)
+    again = subprocess.run([sys.executable, "-c", code, url], capture_output=True, text=True,
+                           check=True)
+    assert (first.stdout.strip(), again.stdout.strip()) == ("True", "False")

@@ -66,38 +66,86 @@ def export(trail: AuditTrail, start: str | None, end: str | None, folder: Path,
     return {**{k: v for k, v in meta.items() if k != "hashing"}, "files": paths}
 
 
+# Every kind of record the trail holds has its own payload shape: clearance writes
+# "screening", "batch", "case_decision" and "purge" (audit, cases), "export_check" (rules)
+# and "yente_match" (the HTTP API's /match); anyone may add kinds with AuditTrail.record.
+# Each helper below reads the kinds it knows and falls back to nothing for the others,
+# so that one unexpected payload never stops an examiner's export.
+
+
+def _dicts(value: Any) -> list[dict[str, Any]]:
+    return [x for x in value if isinstance(x, dict)] if isinstance(value, list) else []
+
+
 def _input(record: AuditRecord) -> str:
     p = record.payload
     if record.kind == "screening":
-        q = p.get("query", {})
+        q = p.get("query") if isinstance(p.get("query"), dict) else {}
         extra = [f"{k}={v}" for k, v in q.items() if k != "name"]
         return "; ".join([str(q.get("name", "")), *extra])
     if record.kind == "batch":
-        return f"file {p.get('input', {}).get('name')} sha256 {p.get('input', {}).get('sha256')}"
+        source = p.get("input") if isinstance(p.get("input"), dict) else {}
+        return f"file {source.get('name')} sha256 {source.get('sha256')}"
     if record.kind == "case_decision":
         return f"case {p.get('case_id')}: {p.get('decision')} ({p.get('reason')})"
     if record.kind == "purge":
         return f"purged seq {p.get('first_seq')}..{p.get('last_seq')} ({p.get('count')})"
+    if record.kind == "yente_match":
+        queries = p.get("queries") if isinstance(p.get("queries"), dict) else {}
+        return "; ".join(f"{key}: {_yente_name(q)}" for key, q in queries.items())
+    if record.kind == "export_check":
+        parties = ", ".join(f"{x.get('role')} {x.get('name')}" for x in _dicts(p.get("parties")))
+        return f"transaction {p.get('transaction_id')}: {p.get('decision')}; {parties}"
     return orjson.dumps(p).decode()[:200]
 
 
+def _yente_name(query: Any) -> str:
+    """The name(s) of a yente example entity: ``{"properties": {"name": [...]}}``."""
+    props = query.get("properties") if isinstance(query, dict) else None
+    names = props.get("name") if isinstance(props, dict) else None
+    return " / ".join(map(str, names)) if isinstance(names, list) else str(names or "")
+
+
 def _versions(record: AuditRecord) -> str:
+    # An export check names its list versions "lists"; the other kinds "versions".
+    refs = _dicts(record.payload.get("versions")) or (
+        _dicts(record.payload.get("lists")) if record.kind == "export_check" else [])
     return "; ".join(f"{v.get('source')}#{v.get('seq')}:{str(v.get('sha256'))[:12]}"
-                     for v in record.payload.get("versions", []))
+                     for v in refs)
 
 
 def _results(record: AuditRecord) -> list[dict[str, Any]]:
+    """The results of a record, as dicts with name, entity_id, score, match and lists."""
+    p = record.payload
     if record.kind == "batch":
-        return [r for hit in record.payload.get("hits", []) for r in hit.get("results", [])]
-    return list(record.payload.get("results", []))
+        return [r for hit in _dicts(p.get("hits")) for r in _dicts(hit.get("results"))]
+    if record.kind == "yente_match":
+        per_query = p.get("results") if isinstance(p.get("results"), dict) else {}
+        return [{"name": r.get("caption"), "entity_id": r.get("id"), "score": r.get("score"),
+                 "match": r.get("match"), "lists": []}
+                for results in per_query.values() for r in _dicts(results)]
+    if record.kind == "export_check":
+        # A party's hits are the list entries it matched (at or above the threshold).
+        return [{**hit, "match": True} for party in _dicts(p.get("parties"))
+                for hit in _dicts(party.get("hits"))]
+    return _dicts(p.get("results"))
+
+
+def _alerts(record: AuditRecord) -> list[dict[str, Any]]:
+    return _dicts(record.payload.get("alerts"))
+
+
+def _lists(result: dict[str, Any]) -> str:
+    lists = result.get("lists")
+    return ", ".join(map(str, lists)) if isinstance(lists, list) else ""
 
 
 def csv_row(record: AuditRecord) -> list[Any]:
     results = _results(record)
-    matches = [f"{r.get('name')} [{', '.join(r.get('lists') or [])}] {r.get('score')}"
+    matches = [f"{r.get('name')} [{_lists(r)}] {r.get('score')}"
                for r in results if r.get("match")]
     alerts = [f"case {a.get('case_id')} alert {a.get('alert_id')} {a.get('status')}"
-              for a in record.payload.get("alerts", [])]
+              for a in _alerts(record)]
     return [record.seq, record.recorded_at, record.kind, record.channel, record.actor,
             record.subject or "", _input(record), record.payload.get("as_of") or "",
             record.payload.get("threshold", ""), _versions(record), len(results),
@@ -120,7 +168,7 @@ def _result_item(x: dict[str, Any]) -> str:
     css = ' class="match"' if x.get("match") else ""
     flag = " MATCH" if x.get("match") else ""
     return (f"<li{css}>{e(str(x.get('name')))} ({e(str(x.get('entity_id')))}) score "
-            f"{x.get('score')}{flag} {e(', '.join(x.get('lists') or []))}</li>")
+            f"{e(str(x.get('score')))}{flag} {e(_lists(x))}</li>")
 
 
 def render_html(records: list[AuditRecord], meta: dict[str, Any], report: VerifyReport) -> str:
@@ -134,8 +182,9 @@ def render_html(records: list[AuditRecord], meta: dict[str, Any], report: Verify
     for r in records:
         results = _results(r)
         listed = "".join(_result_item(x) for x in results[:20])
-        alerts = "".join(f"<li>case {a.get('case_id')}, alert {a.get('alert_id')}: "
-                         f"{e(str(a.get('status')))}</li>" for a in r.payload.get("alerts", []))
+        alerts = "".join(f"<li>case {e(str(a.get('case_id')))}, alert "
+                         f"{e(str(a.get('alert_id')))}: {e(str(a.get('status')))}</li>"
+                         for a in _alerts(r))
         payload = e(orjson.dumps(r.payload, option=orjson.OPT_INDENT_2).decode())
         rows.append(
             f"<tr><td>{r.seq}</td><td>{e(r.recorded_at)}</td><td>{e(r.kind)}</td>"

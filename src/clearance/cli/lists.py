@@ -10,7 +10,9 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, Trans
 
 from clearance import updates
 from clearance.cli.render import console, err_console, print_json, print_table
-from clearance.errors import ClearanceError, NotFoundError
+from clearance.errors import NotFoundError
+from clearance.model.dates import to_iso_day
+from clearance.screening.history import find_entities, listing_history
 from clearance.settings import get_settings
 from clearance.store import Store
 
@@ -64,8 +66,9 @@ def update(
             outcomes = updates.update_online(store, timeout=get_settings().download_timeout,
                                              progress=report)
     _print_outcomes(outcomes, json, None if no_rescreen else updates.rescreen(store, outcomes))
-    if any(o.status == "failed" for o in outcomes):
-        raise typer.Exit(code=ClearanceError.exit_code)
+    # Documented exit codes: 6 when a download failed, 3 for an unreadable publication.
+    if code := updates.exit_code(outcomes):
+        raise typer.Exit(code=code)
 
 
 @app.command("show")
@@ -88,20 +91,26 @@ def show(
 
 @app.command("history")
 def history(
-    entity: Annotated[str, typer.Argument(help="An entity id (source:key) or part of a name.")],
+    entity: Annotated[str, typer.Argument(
+        help="An entity id (source:key), or a name, matched with its aliases.")],
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="Match the name on the lists in force that day (default today), "
+        "for a party delisted since.")] = None,
     json: JsonOpt = False,
 ) -> None:
-    """The history of one listing: when it was added, changed and removed."""
+    """Every dated event of a listing: listed, suspended, removed (with citations), and the
+    list versions that published, amended or dropped it."""
     store = Store.open()
-    ids = store.find_ids(entity)
+    ids = find_entities(store, entity, to_iso_day(as_of) if as_of else None)
     if not ids:
-        raise NotFoundError(f"no entity id or name matches {entity!r}")
-    events = [e for eid in ids for e in store.history(eid)]
+        raise NotFoundError(f"no entity id or listed name matches {entity!r}")
+    events = [e for eid in ids for e in listing_history(store, eid)]
     if json:
         print_json([e.to_dict() for e in events])
         return
-    print_table(f"History of {entity!r}", ["entity", "name", "version", "day", "event", "fields"],
-                [(e.entity_id, e.name, e.version_seq, e.day, e.kind, ", ".join(e.fields))
+    print_table(f"History of {entity!r}", ["entity", "name", "day", "event", "list",
+                                            "basis", "detail"],
+                [(e.entity_id, e.name, e.day, e.kind, e.list or "", e.basis, e.detail)
                  for e in events])
 
 
@@ -128,7 +137,7 @@ def changes(
     json: JsonOpt = False,
 ) -> None:
     """What changed on the lists published on a given day."""
-    events = Store.open().changes(day=day)
+    events = Store.open().changes(day=to_iso_day(day))
     if json:
         print_json([e.to_dict() for e in events])
         return

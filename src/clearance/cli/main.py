@@ -31,27 +31,45 @@ app.command("spark")(spark_cli.spark)
 app.add_typer(monitor.app, name="monitor")
 
 
+# The exceptions the command-line parser raises for a usage error (missing argument, unknown
+# option, bad value). Typer up to 0.2x raised click's own; newer Typer bundles its own copy of
+# click (``typer._click``), whose exceptions are not click's. Both are found as the base class
+# of ``typer.BadParameter`` that carries ``exit_code`` and ``format_message``, so the handler
+# follows whichever Typer is installed.
+ParserError: type[Exception] = next(
+    c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+
+
 def main() -> None:
     """Entry point: run the app; turn every ClearanceError into one clear line and its exit code."""
     try:
         # Without standalone mode click returns a command's exit code instead of exiting.
-        code = app(standalone_mode=False)
+        code = app(standalone_mode=False, prog_name="clearance")
         if isinstance(code, int) and code:
             sys.exit(code)
     except ClearanceError as exc:
-        err_console.print(f"[bold red]error:[/] {exc.describe()}", highlight=False)
+        err_console.print(f"[bold red]error:[/] {exc.describe()}", highlight=False,
+                          soft_wrap=True)
         sys.exit(exc.exit_code)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except typer.Abort:
         sys.exit(130)
-    except Exception as exc:  # click usage errors arrive here with standalone_mode=False
-        import click
+    except ParserError as exc:
+        sys.exit(usage_error(exc))
 
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
+
+def usage_error(exc: Exception) -> int:
+    """Print a parser error as one line (the command's help when it was called bare)."""
+    ctx = getattr(exc, "ctx", None)
+    if type(exc).__name__ == "NoArgsIsHelpError":
+        exc.show()  # type: ignore[attr-defined]  # a bare group: its help is the answer
+    else:
+        hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+        message = " ".join(exc.format_message().split())  # type: ignore[attr-defined]
+        err_console.print(f"[bold red]error:[/] {message}{hint}", highlight=False,
+                          markup=True, soft_wrap=True)
+    return int(getattr(exc, "exit_code", 2))
 
 
 if __name__ == "__main__":

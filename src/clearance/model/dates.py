@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime
 
+from clearance.errors import ConfigError
+
 _MONTHS = {m: i for i, m in enumerate(
     ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
 
@@ -92,4 +94,8 @@ def to_iso_day(value: str | date | datetime | None) -> str:
         return value.date().isoformat()
     if isinstance(value, date):
         return value.isoformat()
-    return value[:10]
+    try:
+        # A typo in "as of" must not screen against the wrong day's lists: refuse it.
+        return date.fromisoformat(value[:10]).isoformat()
+    except ValueError:
+        raise ConfigError(f"{value!r} must be a day (YYYY-MM-DD)") from None

@@ -59,6 +59,7 @@ from followthemoney.schema import Schema
 
 from clearance.errors import FormatError
 from clearance.model.entity import SCHEMAS, Address, Entity, Identifier, Listing, Name
+from clearance.model.ftm_lines import _clearance_id, _key_of, _slug, ftm_id, parse_ftm_line
 
 __all__ = [
     "FtMAssembler",
@@ -168,7 +169,6 @@ _CONSUMED = frozenset({
 _LEFTOVER_KEYS = frozenset({"sourceUrl", "title"})
 
 _IMO_PREFIX = re.compile(r"^IMO\s*", re.I)
-_ID_UNSAFE = re.compile(r"[^0-9a-zA-Z.\-]+")
 _LABELLED = re.compile(r"^\D+?[\s.:#№]+(\S*\d\S*)$")
 _LINKED_ID = re.compile(r"^[a-z0-9_]+:\S+$")
 
@@ -191,30 +191,6 @@ def thing_schema(name: str) -> str | None:
         if schema.is_a(candidate):
             return candidate
     return None
-
-
-def _slug(text: str) -> str:
-    slug = _ID_UNSAFE.sub("-", text).strip("-.")
-    if slug:
-        return slug
-    return hashlib.sha1(text.encode()).hexdigest()[:16]
-
-
-def ftm_id(entity: Entity) -> str:
-    """The FtM id of a clearance entity: ``us_ofac_sdn:123`` -> ``us-ofac-sdn.123``."""
-    return f"{_slug(entity.source)}.{_slug(entity.key)}"
-
-
-def _key_of(ftm_entity_id: str, source: str) -> str:
-    """The clearance key for an FtM id (see the module docstring)."""
-    prefix = f"{_slug(source)}."
-    if ftm_entity_id.startswith(prefix) and len(ftm_entity_id) > len(prefix):
-        return ftm_entity_id[len(prefix):]
-    return ftm_entity_id
-
-
-def _clearance_id(ftm_entity_id: str, source: str) -> str:
-    return f"{source}:{_key_of(ftm_entity_id, source)}"
 
 
 @lru_cache(maxsize=65536)
@@ -613,27 +589,6 @@ def _list_code(props: dict[str, Any], datasets: list[str], source: str
 
 
 # -- reassembling an export ----------------------------------------------------
-
-def parse_ftm_line(item: str | bytes | dict[str, Any], line: int) -> dict[str, Any] | None:
-    """One JSON line (or an already parsed dict) as a dict; None for a blank line.
-
-    Raises FormatError (with the line number) for bad JSON or a non-object.
-    """
-    if isinstance(item, dict):
-        return item
-    if isinstance(item, bytes):
-        item = item.decode("utf-8")
-    text = item.strip().lstrip("\ufeff")
-    if not text:
-        return None
-    try:
-        data = orjson.loads(text)
-    except orjson.JSONDecodeError as exc:
-        raise FormatError(f"invalid JSON (a truncated file?): {exc}", line=line) from exc
-    if not isinstance(data, dict):
-        raise FormatError("expected one JSON object per line", line=line)
-    return data
-
 
 class FtMAssembler:
     """Indexes the linked entities of an export, then builds each thing with them.

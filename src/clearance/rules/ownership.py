@@ -29,7 +29,7 @@ import sqlalchemy as sa
 
 from clearance.errors import EncodingError, FormatError, NotFoundError
 from clearance.model import Entity, Listing
-from clearance.model.ftm import _clearance_id, parse_ftm_line
+from clearance.model.ftm_lines import _clearance_id, parse_ftm_line
 from clearance.store import Store
 
 _metadata = sa.MetaData()

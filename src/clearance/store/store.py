@@ -189,6 +189,20 @@ class Store:
                 span = matching[0]
             return _load(conn, span["hash"])
 
+    def contents(self, entity_id: str) -> list[Entity]:
+        """Every distinct content an entity had, in the order of the versions (its history's
+        listing dates, citations and notes are in these)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(entity_blob.c.hash, entity_blob.c.data)
+                                .join(entity_span, entity_span.c.hash == entity_blob.c.hash)
+                                .where(entity_span.c.entity_id == entity_id)
+                                .order_by(entity_span.c.start_seq))
+            seen: dict[str, Entity] = {}
+            for content_hash, data in rows:
+                if content_hash not in seen:
+                    seen[content_hash] = Entity.from_json(data)
+            return list(seen.values())
+
     def find_ids(self, text: str, limit: int = 20) -> list[str]:
         """Entity ids whose name (in any version) contains ``text``, case-insensitively."""
         pattern = f"%{text.lower()}%"
