@@ -2,7 +2,8 @@
 
 README, "Exit codes": 0 success, 2 bad arguments or settings, 3 an unreadable list file,
 4 the store refused an operation, 5 not found, 6 network failure, 7 a malformed input
-document, 8 the audit chain does not verify; ``clearance check`` exits with its decision.
+document, 8 the audit chain does not verify, 9 no list in force on the day asked;
+``clearance check`` exits with its decision.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ def test_the_readme_documents_the_codes_the_errors_carry() -> None:
         text.index("Exit codes:"):text.index("`clearance check` exits")])}
     carried = {cls.exit_code for cls in vars(errors).values()
                if isinstance(cls, type) and issubclass(cls, errors.ClearanceError)}
-    assert documented == {0, 2, 3, 4, 5, 6, 7, 8}
+    assert documented == {0, 2, 3, 4, 5, 6, 7, 8, 9}
     assert carried - {1} <= documented
 
 
@@ -59,6 +60,9 @@ def test_0_2_3_4_5(tmp_path: Path) -> None:
     assert "older than version 1" in refused.stderr
     assert run(tmp_path, "lists", "show", "nothing").returncode == 5
     assert run(tmp_path, "audit", "show", "999").returncode == 5
+    # The fixture's versions start in 2016: a screening as of 2010 has no list in force.
+    before = run(tmp_path, "screen", "ZTE Corporation", "--as-of", "2010-01-01")
+    assert before.returncode == 9 and "no list is in force" in before.stderr
 
 
 def test_6_without_network(tmp_path: Path) -> None:
