@@ -40,6 +40,12 @@ class ApiSettings(Settings):
         default=10.0, description="How long a verified API key is trusted before the store is "
                                   "asked again (a revocation takes at most this long).")
     job_workers: int = Field(default=1, description="File-screening jobs run at the same time.")
+    max_job_records: int = Field(
+        default=1_000_000, ge=1, description="Most records in one file sent to POST /jobs; a "
+                                             "larger file is refused (422).")
+    job_time_limit: float = Field(
+        default=3600.0, gt=0, description="Seconds a file-screening job may run; past it, it "
+                                          "stops and fails saying so.")
     request_threads: int = Field(
         default=2, ge=1, le=64,
         description="Requests a worker process handles at once (the others wait their turn). "

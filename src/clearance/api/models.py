@@ -15,18 +15,17 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from clearance.matching import Query
+from clearance.screening.limits import MAX_ITEMS, MAX_SHORT, MAX_TEXT
 
-MAX_FIELD = 500
-"""Longest name, address or other text accepted (characters)."""
-MAX_ITEMS = 20
-"""Most countries, identifiers or aliases in one record."""
+MAX_FIELD = MAX_TEXT
+"""Longest name, address or other text accepted (characters); the same for job files."""
 MAX_BATCH = 1000
 """Most records in one POST /screen/batch."""
 
 Text = Annotated[str, StringConstraints(max_length=MAX_FIELD)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=MAX_FIELD,
                                         pattern=r"\S")]
-Short = Annotated[str, StringConstraints(max_length=100)]
+Short = Annotated[str, StringConstraints(max_length=MAX_SHORT)]
 SchemaName = Literal["Person", "Organization", "Company", "LegalEntity", "Vessel", "Airplane"]
 
 _QUERY_EXAMPLE = {"name": "Kim Jong Un", "schema": "Person", "birth_date": "1984-01-08",
