@@ -33,6 +33,16 @@ class ApiSettings(Settings):
     mirror_dir: Path | None = Field(
         default=None, description="Folder POST /lists/update imports from when the body names "
                                   "none (layout <feed>/<date>/<files>).")
+    mirrors: list[Path] = Field(
+        default_factory=list,
+        description="Other mirror folders POST /lists/update may be asked to import from (a "
+                    "JSON list of paths); a request can name only these or mirror_dir, never "
+                    "another folder of the server.")
+
+    def allowed_mirrors(self) -> list[Path]:
+        """The folders a list update may read: CLEARANCE_MIRROR_DIR and CLEARANCE_MIRRORS."""
+        found = [*([self.mirror_dir] if self.mirror_dir else []), *self.mirrors]
+        return list(dict.fromkeys(found))
     index_check_seconds: float = Field(
         default=30.0, description="How often each worker looks for new list versions imported "
                                   "by another process and reloads; 0 turns it off.")

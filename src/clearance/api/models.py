@@ -305,8 +305,10 @@ class UpdateRequest(BaseModel):
         {"mirror": "/srv/lists"}]})
 
     mirror: Annotated[str, StringConstraints(max_length=1000)] | None = Field(
-        None, description="Folder on the server laid out as <feed>/<date>/<files>; default "
-                          "CLEARANCE_MIRROR_DIR.")
+        None, description="One of the mirror folders the server's settings allow "
+                          "(CLEARANCE_MIRROR_DIR, CLEARANCE_MIRRORS), laid out as "
+                          "<feed>/<date>/<files>; default CLEARANCE_MIRROR_DIR. Any other "
+                          "folder is refused (422, naming the allowed ones).")
 
 
 class UpdateResponse(BaseModel):
