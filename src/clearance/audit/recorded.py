@@ -16,7 +16,9 @@ from typing import Any
 
 from clearance.audit.trail import AuditRecord, AuditTrail, result_ref, screening_payload
 from clearance.cases import CaseBook, subject_key
+from clearance.errors import ConfigError
 from clearance.matching import Query
+from clearance.screening.limits import EMPTY_NAME, name_is_empty
 from clearance.store.writers import write_transaction
 
 
@@ -72,9 +74,15 @@ def screen_recorded(screener: Any, query: Query | str, *, trail: AuditTrail,
                     cases: CaseBook | None = None, actor: str | None = None,
                     channel: str = "python", threshold: float | None = None, limit: int = 10
                     ) -> tuple[list[Any], AuditRecord]:
-    """Screen ``query`` with ``screener`` and record it; returns (results, record)."""
+    """Screen ``query`` with ``screener`` and record it; returns (results, record).
+
+    A name with nothing left to compare after normalisation (only control, NUL or
+    zero-width characters) is refused (ConfigError): its "no match" would be a false
+    all-clear in the audit trail."""
     if isinstance(query, str):
         query = Query(query)
+    if name_is_empty(query.name):
+        raise ConfigError(f"cannot screen the name {query.name!r}: {EMPTY_NAME}")
     results = screener.screen(query, threshold=threshold, limit=limit)
     record = record_results(
         trail, query, results, threshold=effective_threshold(screener, threshold),
