@@ -29,3 +29,20 @@ def test_a_name_with_nothing_left_after_normalisation_exits_2(tmp_path: Path) ->
         assert "nothing is left of the name" in done.stderr
         assert "Traceback" not in done.stderr
     assert run("screen", "ZTE Corporation", "--json", home=tmp_path).returncode == 0
+
+
+def test_audit_verify_with_the_key_missing_writes_nothing_and_exits_9(tmp_path: Path) -> None:
+    assert run("lists", "import", str(FIXTURE), home=tmp_path).returncode == 0
+    assert run("screen", "ZTE Corporation", home=tmp_path).returncode == 0
+    key = tmp_path / "audit.key"
+    kept = tmp_path / "audit.key.kept"
+    key.rename(kept)
+    missing = run("audit", "verify", home=tmp_path)
+    assert missing.returncode == 9, (missing.stdout, missing.stderr)
+    assert "audit key file is missing" in missing.stderr and "Traceback" not in missing.stderr
+    assert not key.exists()  # verifying never writes a key
+    assert sorted(p.name for p in tmp_path.iterdir() if "key" in p.name) == ["audit.key.kept"]
+    kept.rename(key)
+    assert run("audit", "verify", home=tmp_path).returncode == 0
+    assert run("screen", "ZTE Corporation", home=tmp_path).returncode == 0  # writers go on
+    assert run("audit", "verify", home=tmp_path).returncode == 0
