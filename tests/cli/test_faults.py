@@ -4,7 +4,6 @@ one. Run as a user runs it: the console script in a subprocess, on a real SQLite
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys

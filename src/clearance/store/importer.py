@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 import orjson
 from sqlalchemy import Insert, Table, and_, insert, select, update
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, RowMapping
 
 from clearance.errors import FormatError, VersionOrderError
 from clearance.model import Entity, diff_fields
@@ -68,6 +68,13 @@ def import_publication(
                             True, latest["entity_count"], files=files)
     if latest is not None and pub.published and latest["published"] \
             and pub.published < latest["published"]:
+        # An import run again after an interruption (a killed history import, an update
+        # re-run) meets the versions it already wrote: the same content is there, so it
+        # is skipped and the run goes on to the end.
+        known = _version_with_digest(conn, pub.source, digest)
+        if known is not None:
+            return ImportResult(pub.source, known["id"], known["seq"], known["published"],
+                                True, known["entity_count"], files=files)
         raise VersionOrderError(
             f"publication of {pub.published} is older than version {latest['seq']} "
             f"({latest['published']}) already in force for {pub.source}; "
@@ -107,6 +114,14 @@ def import_publication(
         entity_count=len(seen), **counts))
     return ImportResult(pub.source, version_id, seq, pub.published, False, len(seen),
                         files=files, **counts)
+
+
+def _version_with_digest(conn: Connection, source: str, digest: str) -> RowMapping | None:
+    """The newest version of ``source`` whose publication had this digest, if any."""
+    return conn.execute(
+        select(list_version).where(and_(list_version.c.source == source,
+                                        list_version.c.sha256 == digest))
+        .order_by(list_version.c.seq.desc()).limit(1)).mappings().first()
 
 
 def _open_spans(conn: Connection, source: str) -> dict[str, tuple[int, str, str]]:
