@@ -81,10 +81,14 @@ def import_publication(
             "import versions in chronological order",
             path=pub.files[0] if pub.files else None)
     seq = (latest["seq"] + 1) if latest is not None else 1
+    now = datetime.now(UTC)
     version_id = conn.execute(insert(list_version).values(
         source=pub.source, seq=seq, format=pub.format, published=pub.published,
-        effective_from=pub.effective_from or pub.published,
-        imported_at=datetime.now(UTC).isoformat(timespec="seconds"), sha256=digest,
+        # A publication with no date in its path or content holds from its import: with
+        # no effective date at all, no "as of" would ever reach it and it would be kept
+        # but never screened.
+        effective_from=pub.effective_from or pub.published or _in_force_from(now),
+        imported_at=now.isoformat(timespec="seconds"), sha256=digest,
         files=orjson.dumps(files).decode(), entity_count=0, added=0, removed=0, changed=0,
         meta=orjson.dumps(pub.meta, default=str).decode(),
     )).inserted_primary_key[0]
@@ -114,6 +118,11 @@ def import_publication(
         entity_count=len(seen), **counts))
     return ImportResult(pub.source, version_id, seq, pub.published, False, len(seen),
                         files=files, **counts)
+
+
+def _in_force_from(imported: datetime) -> str:
+    """The import time as the versions' other dates are written (UTC, no offset)."""
+    return imported.strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def _version_with_digest(conn: Connection, source: str, digest: str) -> RowMapping | None:
