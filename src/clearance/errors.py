@@ -13,7 +13,7 @@
     ├── NotFoundError              an entity, version or source does not exist
     ├── NetworkError               an official publication could not be downloaded
     ├── InputError                 an input document (a transaction) is malformed (exit 7)
-    └── AuditKeyMissingError       the audit key is needed to verify and is not there (exit 9)
+    └── AuditKeyMissingError       the audit key is needed to verify and is not there (exit 11)
 
 Each error carries context (file, line, element) and the exit code the CLI
 uses, so that one handler in each interface turns it into a clear message.
@@ -133,7 +133,8 @@ class TamperError(StoreError):
 class AuditKeyMissingError(ClearanceError):
     """The audit key file is missing where a reader needs it (``audit verify``): a reader
     never creates one, since a new key would make every writer refuse to append until the
-    original is put back."""
+    original is put back. (Exit code 11: 9 is main's NoListInForceError, 10, 20 and 30 the
+    decisions of ``clearance check``.)"""
 
-    exit_code = 9
+    exit_code = 11
     http_status = 500

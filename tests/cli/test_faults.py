@@ -32,14 +32,14 @@ def test_a_name_with_nothing_left_after_normalisation_exits_2(tmp_path: Path) ->
     assert run("screen", "ZTE Corporation", "--json", home=tmp_path).returncode == 0
 
 
-def test_audit_verify_with_the_key_missing_writes_nothing_and_exits_9(tmp_path: Path) -> None:
+def test_audit_verify_without_its_key_writes_nothing_and_exits_11(tmp_path: Path) -> None:
     assert run("lists", "import", str(FIXTURE), home=tmp_path).returncode == 0
     assert run("screen", "ZTE Corporation", home=tmp_path).returncode == 0
     key = tmp_path / "audit.key"
     kept = tmp_path / "audit.key.kept"
     key.rename(kept)
     missing = run("audit", "verify", home=tmp_path)
-    assert missing.returncode == 9, (missing.stdout, missing.stderr)
+    assert missing.returncode == 11, (missing.stdout, missing.stderr)
     assert "audit key file is missing" in missing.stderr and "Traceback" not in missing.stderr
     assert not key.exists()  # verifying never writes a key
     assert sorted(p.name for p in tmp_path.iterdir() if "key" in p.name) == ["audit.key.kept"]
