@@ -122,7 +122,7 @@ def tight(api_db: Path, index_cache: Path, tmp_path_factory: pytest.TempPathFact
     """A server allowing 100 records per job and one second per job."""
     folder = tmp_path_factory.mktemp("tightjobs")
     server = start_server(copy_store(api_db, folder / "t.db"), folder / "home", index_cache,
-                          max_job_records=100, job_time_limit=1.0)
+                          max_job_records=100, job_time_limit=1.0, max_upload_bytes=100_000)
     key = create_key(server.store, "screener", name="tight").key
     yield server, key
     server.stop()
@@ -134,6 +134,14 @@ def test_records_per_job_are_limited(tight: tuple[Live, str]) -> None:
         assert client.post("/jobs", content=_names(100)).status_code == 202
         body = assert_problem(client.post("/jobs", content=_names(101)), 422)
     assert "more than 100 records" in body["detail"]
+
+
+def test_the_upload_size_is_limited(tight: tuple[Live, str]) -> None:
+    server, key = tight
+    with server.client(key) as client:
+        body = assert_problem(client.post("/jobs", content=f"id,name\n1,{'A' * 100_000}\n"
+                                          .encode()), 413)
+    assert "100000 bytes" in body["detail"]
 
 
 def test_a_job_stops_at_its_time_limit(tight: tuple[Live, str]) -> None:
