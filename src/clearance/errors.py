@@ -13,7 +13,8 @@
     ├── NotFoundError              an entity, version or source does not exist
     ├── NetworkError               an official publication could not be downloaded
     ├── NoListInForceError         nothing to screen against on the day asked (exit 9)
-    └── InputError                 an input document (a transaction) is malformed (exit 7)
+    ├── InputError                 an input document (a transaction) is malformed (exit 7)
+    └── AuditKeyMissingError       the audit key is needed to verify and is not there (exit 11)
 
 Each error carries context (file, line, element) and the exit code the CLI
 uses, so that one handler in each interface turns it into a clear message.
@@ -138,3 +139,13 @@ class TamperError(StoreError):
     """The audit chain does not verify: a record was changed, deleted, inserted or reordered."""
 
     exit_code = 8
+
+
+class AuditKeyMissingError(ClearanceError):
+    """The audit key file is missing where a reader needs it (``audit verify``): a reader
+    never creates one, since a new key would make every writer refuse to append until the
+    original is put back. (Exit code 11: 9 is main's NoListInForceError, 10, 20 and 30 the
+    decisions of ``clearance check``.)"""
+
+    exit_code = 11
+    http_status = 500

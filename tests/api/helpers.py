@@ -84,16 +84,16 @@ def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
     return body  # type: ignore[no-any-return]
 
 
-def serve_cli(home: Path, *args: str, timeout: float = 120.0
-              ) -> tuple[subprocess.Popen[bytes], int]:
-    """``clearance serve`` as a user starts it, on a free loopback port; returns once
-    /healthz answers (the caller stops the process)."""
+def serve_cli(home: Path, *args: str, timeout: float = 120.0,
+              env: dict[str, str] | None = None) -> tuple[subprocess.Popen[bytes], int]:
+    """``clearance serve`` as a user starts it, on a free loopback port, with ``env`` added
+    to the environment; returns once /healthz answers (the caller stops the process)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    env = {**os.environ, "CLEARANCE_HOME": str(home)}
     proc = subprocess.Popen([sys.executable, "-m", "clearance.cli.main", "serve", "--port",
-                             str(port), "--log-level", "warning", *args], env=env)
+                             str(port), "--log-level", "warning", *args],
+                            env={**os.environ, "CLEARANCE_HOME": str(home), **(env or {})})
     deadline = time.monotonic() + timeout
     while True:
         try:

@@ -21,6 +21,7 @@ ENDPOINTS: list[tuple[str, str, str, Any]] = [
     ("GET", "/openapi.json", "screener", None),
     ("GET", "/jobs/0123456789abcdef", "screener", None),
     ("GET", "/jobs/0123456789abcdef/results", "screener", None),
+    ("DELETE", "/jobs/0123456789abcdef", "screener", None),
     ("GET", "/entities/us_ofac_sdn:20157", "analyst", None),
     ("GET", "/lists", "analyst", None),
     ("GET", "/metrics", "analyst", None),

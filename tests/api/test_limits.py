@@ -107,3 +107,41 @@ def test_configured_batch_limit(strict: Live) -> None:
     with strict.client(key) as client:
         records = [{"name": f"n{i}"} for i in range(6)]
         assert_problem(client.post("/screen/batch", json={"records": records}), 422)
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({"name": "x", "limit": True}, "limit"),
+    ({"name": "x", "threshold": True}, "threshold"),
+    ({"name": "x", "matches_only": "yes"}, "matches_only"),
+    ({"name": "x", "matches_only": 1}, "matches_only"),
+    ({"name": "x", "limit": "5"}, "limit"),
+    ({"name": "x", "as_of": 1_600_000_000}, "as_of"),
+    ({"name": "x", "birth_date": "not-a-date"}, "birth_date"),
+    ({"name": "x", "birth_date": "1984-13-45"}, "birth_date"),
+    ({"name": "\x00"}, "name"),
+    ({"name": "\u200b\u200c\u200d\ufeff"}, "name"),
+    ({"name": "\x01\x02\x1f \x7f"}, "name"),
+    ({"name": "\u200b-.,"}, "name"),
+])
+def test_wrong_types_bad_dates_and_empty_names_are_422(live: Live, keys: dict[str, str],
+                                                       body: dict[str, object],
+                                                       field: str) -> None:
+    with live.client(keys["screener"]) as client:
+        problem = assert_problem(client.post("/screen", json=body), 422)
+        assert [e["loc"] for e in problem["errors"]] == [["body", field]], problem
+        batch = {"records": [{"name": "Jane Miller"}, {k: v for k, v in body.items()
+                                                       if k in ("name", "birth_date")}],
+                 **{k: v for k, v in body.items() if k not in ("name", "birth_date")}}
+        problem = assert_problem(client.post("/screen/batch", json=batch), 422)
+        where = ["body", "records", "1", field] if field in ("name", "birth_date") \
+            else ["body", field]
+        assert [e["loc"] for e in problem["errors"]] == [where], problem
+
+
+def test_the_right_types_still_pass(live: Live, keys: dict[str, str]) -> None:
+    with live.client(keys["screener"]) as client:
+        answer = client.post("/screen", json={
+            "name": "Kim Jong Un", "limit": 2, "threshold": 1, "matches_only": False,
+            "as_of": "2021-07-07", "birth_date": "8 Jan 1984"})
+    assert answer.status_code == 200, answer.text
+    assert len(answer.json()["results"]) <= 2

@@ -32,10 +32,18 @@ QUERY = {"name": "Quillfeather Maritime Holdings", "schema": "Company", "matches
 
 
 @pytest.fixture(scope="module")
-def server(api_db: Path, index_cache: Path, tmp_path_factory: pytest.TempPathFactory
-           ) -> Iterator[Live]:
+def mirrors(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder holding the mirrors the server is allowed to read."""
+    return tmp_path_factory.mktemp("mirrors")
+
+
+@pytest.fixture(scope="module")
+def server(api_db: Path, index_cache: Path, mirrors: Path,
+           tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     folder = tmp_path_factory.mktemp("swap")
-    live = start_server(copy_store(api_db, folder / "swap.db"), folder / "home", index_cache)
+    live = start_server(copy_store(api_db, folder / "swap.db"), folder / "home", index_cache,
+                        mirror_dir=mirrors / "mirror",
+                        mirrors=[mirrors / "broken", mirrors / "missing"])
     yield live
     live.stop()
 
@@ -67,8 +75,8 @@ def _wait_update(client: httpx.Client, timeout: float = 120) -> dict[str, object
     raise AssertionError("the update did not finish")
 
 
-def test_swap_under_concurrent_requests(server: Live, tmp_path: Path) -> None:
-    mirror = tmp_path / "mirror"
+def test_swap_under_concurrent_requests(server: Live, mirrors: Path) -> None:
+    mirror = mirrors / "mirror"
     (mirror / "swap_test" / "2024-01-01").mkdir(parents=True)
     (mirror / "swap_test" / "2024-01-01" / "list.yaml").write_text(NEW_LIST, encoding="utf-8")
     admin = create_key(server.store, "admin").key
@@ -105,8 +113,8 @@ def test_swap_under_concurrent_requests(server: Live, tmp_path: Path) -> None:
         assert hit["entity_id"] == "swap_test:swaptest" and hit["lists"] == ["EL"]
 
 
-def test_failed_update_keeps_old_index(server: Live, tmp_path: Path) -> None:
-    mirror = tmp_path / "broken"
+def test_failed_update_keeps_old_index(server: Live, mirrors: Path) -> None:
+    mirror = mirrors / "broken"
     folder = mirror / "swap_broken" / "2025-01-01"
     folder.mkdir(parents=True)
     cut = NEW_LIST.replace("swap_test", "swap_broken").split("    listings:")[0]
@@ -131,8 +139,32 @@ def test_failed_update_keeps_old_index(server: Live, tmp_path: Path) -> None:
         assert client.post("/screen", json={"name": "Kim Jong Un"}).status_code == 200
 
 
-def test_update_needs_a_real_folder(server: Live) -> None:
+def test_update_needs_a_real_folder(server: Live, mirrors: Path) -> None:
     admin = create_key(server.store, "admin").key
     with server.client(admin) as client:
-        assert_problem(client.post("/lists/update", json={"mirror": "/no/such/folder"}), 422)
-        assert_problem(client.post("/lists/update", json={}), 422)
+        missing = assert_problem(client.post("/lists/update",
+                                             json={"mirror": str(mirrors / "missing")}), 422)
+        assert "does not exist" in missing["detail"]
+
+
+@pytest.mark.parametrize("asked", ["/etc", "/no/such/folder", "{mirrors}/mirror/..",
+                                   "{mirrors}/mirror/swap_test", "{mirrors}"])
+def test_an_update_reads_only_the_mirrors_of_the_settings(server: Live, mirrors: Path,
+                                                          asked: str) -> None:
+    admin = create_key(server.store, "admin").key
+    with server.client(admin) as client:
+        before = client.get("/lists").json()["last_update"]
+        problem = assert_problem(client.post("/lists/update", json={
+            "mirror": asked.format(mirrors=mirrors)}), 422)
+        assert problem["allowed"] == [str(mirrors / name)
+                                      for name in ("mirror", "broken", "missing")]
+        assert str(mirrors / "broken") in problem["detail"]
+        assert client.get("/lists").json()["last_update"] == before  # nothing started
+
+
+def test_without_configured_mirrors_no_update_is_possible(live: Live,
+                                                          keys: dict[str, str]) -> None:
+    with live.client(keys["admin"]) as client:
+        for body in ({"mirror": "/etc"}, {}):
+            problem = assert_problem(client.post("/lists/update", json=body), 422)
+            assert problem["allowed"] == [] and "CLEARANCE_MIRRORS" in problem["detail"]

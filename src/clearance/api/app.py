@@ -49,8 +49,9 @@ def create_app(settings: ApiSettings | None = None, store: Store | None = None,
     holder = ScreenerHolder(store, settings, updater)
     svc = Services(settings, store, holder, KeyVerifier(store, settings.key_cache_seconds),
                    RateLimiter(settings.rate_per_second, settings.rate_burst),
-                   Metrics(holder.state), JobManager(settings.home / "jobs",
-                                                     settings.job_workers))
+                   Metrics(holder.state),
+                   JobManager(settings.home / "jobs", settings.job_workers,
+                              settings.max_job_records, settings.job_time_limit))
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

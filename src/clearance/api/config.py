@@ -33,6 +33,16 @@ class ApiSettings(Settings):
     mirror_dir: Path | None = Field(
         default=None, description="Folder POST /lists/update imports from when the body names "
                                   "none (layout <feed>/<date>/<files>).")
+    mirrors: list[Path] = Field(
+        default_factory=list,
+        description="Other mirror folders POST /lists/update may be asked to import from (a "
+                    "JSON list of paths); a request can name only these or mirror_dir, never "
+                    "another folder of the server.")
+
+    def allowed_mirrors(self) -> list[Path]:
+        """The folders a list update may read: CLEARANCE_MIRROR_DIR and CLEARANCE_MIRRORS."""
+        found = [*([self.mirror_dir] if self.mirror_dir else []), *self.mirrors]
+        return list(dict.fromkeys(found))
     index_check_seconds: float = Field(
         default=30.0, description="How often each worker looks for new list versions imported "
                                   "by another process and reloads; 0 turns it off.")
@@ -40,6 +50,12 @@ class ApiSettings(Settings):
         default=10.0, description="How long a verified API key is trusted before the store is "
                                   "asked again (a revocation takes at most this long).")
     job_workers: int = Field(default=1, description="File-screening jobs run at the same time.")
+    max_job_records: int = Field(
+        default=1_000_000, ge=1, description="Most records in one file sent to POST /jobs; a "
+                                             "larger file is refused (422).")
+    job_time_limit: float = Field(
+        default=3600.0, gt=0, description="Seconds a file-screening job may run; past it, it "
+                                          "stops and fails saying so.")
     request_threads: int = Field(
         default=2, ge=1, le=64,
         description="Requests a worker process handles at once (the others wait their turn). "

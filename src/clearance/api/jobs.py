@@ -5,6 +5,12 @@ The upload is written to ``home/jobs/<id>/input.<ext>`` and screened by
 results go to ``output.jsonl`` beside it. Progress is the number of output
 lines written (one per input record) against the records counted up front.
 Jobs are visible to the key that created them (and to admins).
+
+Every record is held to the limits of ``POST /screen`` before the job is
+accepted (a 10 MB name once kept a job thread busy for hours), so each record's
+screening is short; between two records the job looks whether it was cancelled
+(``DELETE /jobs/{id}``), has run past its time limit, or the service is
+stopping, and ends there.
 """
 
 from __future__ import annotations
@@ -13,8 +19,9 @@ import logging
 import secrets
 import shutil
 import threading
+import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,7 +29,7 @@ from typing import IO, Any
 
 from clearance.errors import ClearanceError, EncodingError
 from clearance.screening import Screener
-from clearance.screening.files import read_records, screen_file
+from clearance.screening.files import check_file, read_records, screen_file
 
 log = logging.getLogger("clearance.api")
 
@@ -46,6 +53,8 @@ class Job:
     error: str | None = None
     created: str = field(default_factory=lambda: _now())
     finished: str | None = None
+    stop: threading.Event = field(default_factory=threading.Event, repr=False)
+    future: Future[None] | None = field(default=None, repr=False)
 
     @property
     def input(self) -> Path:
@@ -77,11 +86,24 @@ class _CountingWriter:
         return self.out.write(data)
 
 
+class JobStopped(Exception):
+    """Raised between two records to end a job: cancelled, too long, or the service stops."""
+
+    def __init__(self, status: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
 class JobManager:
     """Creates, runs and finds jobs; a few run at once, the rest wait their turn."""
 
-    def __init__(self, folder: Path, workers: int = 1) -> None:
+    def __init__(self, folder: Path, workers: int = 1, max_records: int = 1_000_000,
+                 time_limit: float = 3600.0) -> None:
         self.folder = folder
+        self.max_records = max_records
+        self.time_limit = time_limit
+        self._shutting_down = False
         self._jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=max(1, workers),
@@ -99,16 +121,29 @@ class JobManager:
 
     def start(self, job: Job, screener: Callable[[], Screener],
               on_done: Callable[[Job, Screener], None] | None = None) -> None:
-        """Check the file can be read (FormatError if not), then queue it.
+        """Check the file can be read and every record is within the limits (FormatError,
+        EncodingError or InputError naming the line and field if not), then queue it.
 
+        It reads the whole file: call it in a thread, not on the event loop.
         ``on_done`` runs after a job has finished well (the audit record of the run)."""
         try:
             next(iter(read_records(job.input)), None)
+            job.total = check_file(job.input, self.max_records)
         except UnicodeDecodeError as exc:
             raise EncodingError(f"the file is not UTF-8: {exc.reason} at byte {exc.start}",
                                 path=job.input.name) from None
-        job.total = _count_records(job.input, job.format)
-        self._pool.submit(self._run, job, screener, on_done)
+        job.future = self._pool.submit(self._run, job, screener, on_done)
+
+    def cancel(self, job: Job) -> bool:
+        """Stop a queued or running job (a running one ends before its next record);
+        forget a finished one and delete its files. True if it was still to finish."""
+        if job.status in ("queued", "running"):
+            job.stop.set()
+            if job.future is not None and job.future.cancel():  # never started
+                job.status, job.error, job.finished = "cancelled", "cancelled", _now()
+            return True
+        self.discard(job)
+        return False
 
     def discard(self, job: Job) -> None:
         """Forget a job that was never started (its upload was unusable)."""
@@ -124,20 +159,32 @@ class JobManager:
         return job
 
     def shutdown(self) -> None:
+        """Stop every job before its next record, so that the service can exit now (the
+        pool's threads would otherwise hold the process until their jobs end)."""
+        with self._lock:
+            jobs = list(self._jobs.values())
+        self._shutting_down = True
+        for job in jobs:
+            job.stop.set()
         self._pool.shutdown(wait=False, cancel_futures=True)
 
     def _run(self, job: Job, screener: Callable[[], Screener],
              on_done: Callable[[Job, Screener], None] | None) -> None:
         job.status = "running"
+        deadline = time.monotonic() + self.time_limit
         try:
             used = screener()  # the index of the moment: a swap during the job changes nothing
             with job.output.open("wb") as out:
                 writer = _CountingWriter(out, job)
                 job.stats = screen_file(used, job.input, writer,  # type: ignore[arg-type]
-                                        job.threshold, job.limit)
+                                        job.threshold, job.limit,
+                                        before_each=lambda: self._check(job, deadline))
             if on_done is not None:
                 on_done(job, used)
             job.status = "done"
+        except JobStopped as exc:
+            log.info("job %s stopped: %s", job.id, exc.message)
+            job.status, job.error = exc.status, exc.message
         except ClearanceError as exc:
             log.info("job %s failed: %s", job.id, exc.message)
             job.status, job.error = "failed", exc.message
@@ -146,14 +193,17 @@ class JobManager:
             job.status, job.error = "failed", f"{type(exc).__name__}: {exc}"
         job.finished = _now()
 
-
-def _count_records(path: Path, fmt: str) -> int:
-    """Non-empty lines, less the CSV header: the records the job will report on."""
-    lines = 0
-    with path.open("rb") as fh:
-        for line in fh:
-            lines += bool(line.strip())
-    return max(0, lines - 1) if fmt == "csv" else lines
+    def _check(self, job: Job, deadline: float) -> None:
+        """Between two records: go on, or raise JobStopped saying why not."""
+        if job.stop.is_set():
+            if self._shutting_down:
+                raise JobStopped("failed", "the service stopped before the job finished; "
+                                           "submit it again")
+            raise JobStopped("cancelled", "cancelled")
+        if time.monotonic() > deadline:
+            raise JobStopped("failed", f"the job ran past its time limit of "
+                                       f"{self.time_limit:g} s after {job.done:,} of "
+                                       f"{job.total:,} records (CLEARANCE_JOB_TIME_LIMIT)")
 
 
 def _now() -> str:

@@ -10,23 +10,24 @@ cost more than the screening).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, Strict, StringConstraints, field_validator
 
 from clearance.matching import Query
+from clearance.model.dates import parse_date
+from clearance.screening.limits import EMPTY_NAME, MAX_ITEMS, MAX_SHORT, MAX_TEXT, name_is_empty
 
-MAX_FIELD = 500
-"""Longest name, address or other text accepted (characters)."""
-MAX_ITEMS = 20
-"""Most countries, identifiers or aliases in one record."""
+MAX_FIELD = MAX_TEXT
+"""Longest name, address or other text accepted (characters); the same for job files."""
 MAX_BATCH = 1000
 """Most records in one POST /screen/batch."""
 
 Text = Annotated[str, StringConstraints(max_length=MAX_FIELD)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=MAX_FIELD,
                                         pattern=r"\S")]
-Short = Annotated[str, StringConstraints(max_length=100)]
+Short = Annotated[str, StringConstraints(max_length=MAX_SHORT)]
 SchemaName = Literal["Person", "Organization", "Company", "LegalEntity", "Vessel", "Airplane"]
 
 _QUERY_EXAMPLE = {"name": "Kim Jong Un", "schema": "Person", "birth_date": "1984-01-08",
@@ -54,6 +55,24 @@ class ScreenRecord(BaseModel):
                                 description="Other names of the same party.")
     id: Short | None = Field(None, description="Your reference, echoed in the answer.")
 
+    @field_validator("name")
+    @classmethod
+    def _something_to_compare(cls, value: str) -> str:
+        # A name of only control, NUL or zero-width characters matches nothing: answering
+        # "no match" for it would be a false all-clear.
+        if name_is_empty(value):
+            raise ValueError(EMPTY_NAME)
+        return value
+
+    @field_validator("birth_date")
+    @classmethod
+    def _a_date(cls, value: str | None) -> str | None:
+        # An unreadable date used to be accepted and silently left out of the scoring.
+        if value is not None and not _readable_date(value):
+            raise ValueError(f"{value!r} is not a date (1984-01-08, 1984-01, 1984, "
+                             "8 Jan 1984, ...)")
+        return value
+
     def to_query(self) -> Query:
         countries = [*self.countries, *([self.country] if self.country else [])]
         return Query(name=self.name.strip(), schema=self.schema_, birth_date=self.birth_date,
@@ -61,20 +80,43 @@ class ScreenRecord(BaseModel):
                      address=self.address, aliases=list(self.aliases), id=self.id)
 
 
+_ISO_SHAPE = re.compile(r"\d{4}(-\d{2}){0,2}")
+
+
+def _readable_date(value: str) -> bool:
+    """A date the matcher can read; an ISO one must exist (the list readers' leniency,
+    1984-13-45 read as 1984, is for the lists' own typos, not for a request)."""
+    parsed = parse_date(value)
+    if _ISO_SHAPE.fullmatch(value.strip()):
+        return parsed == [value.strip()]
+    return bool(parsed)
+
+
 class ScreenOptions(BaseModel):
     """How to screen: threshold, number of results, the day, the lists."""
 
-    threshold: float | None = Field(None, ge=0.0, le=1.0,
+    # Strict: JSON's true is not the number 1, nor "yes" a boolean.
+    threshold: Annotated[float, Strict()] | None = Field(None, ge=0.0, le=1.0,
                                     description="Score from which a result is a match; "
                                                 "default the algorithm's (0.6, chosen with the "
                                                 "quality harness).")
-    limit: int = Field(10, ge=1, le=100, description="At most this many results per record.")
+    limit: Annotated[int, Strict()] = Field(10, ge=1, le=100,
+                                            description="At most this many results per record.")
     as_of: dt.date | None = Field(None, description="Screen against the lists as they stood "
                                                     "on this day; default today.")
     lists: list[Annotated[str, StringConstraints(max_length=20)]] = Field(
         default_factory=list, max_length=MAX_ITEMS,
         description="Only results on these lists (SDN, EL, DPL, UN, ...); default all.")
-    matches_only: bool = Field(False, description="Leave out results below the threshold.")
+    matches_only: Annotated[bool, Strict()] = Field(
+        False, description="Leave out results below the threshold.")
+
+    @field_validator("as_of", mode="before")
+    @classmethod
+    def _iso_day(cls, value: object) -> object:
+        # pydantic would read a number as seconds since 1970: a day is written YYYY-MM-DD.
+        if value is not None and not isinstance(value, str | dt.date):
+            raise ValueError("a day is written as text, YYYY-MM-DD")
+        return value
 
 
 class ScreenRequest(ScreenRecord, ScreenOptions):
@@ -313,8 +355,10 @@ class UpdateRequest(BaseModel):
         {"mirror": "/srv/lists"}]})
 
     mirror: Annotated[str, StringConstraints(max_length=1000)] | None = Field(
-        None, description="Folder on the server laid out as <feed>/<date>/<files>; default "
-                          "CLEARANCE_MIRROR_DIR.")
+        None, description="One of the mirror folders the server's settings allow "
+                          "(CLEARANCE_MIRROR_DIR, CLEARANCE_MIRRORS), laid out as "
+                          "<feed>/<date>/<files>; default CLEARANCE_MIRROR_DIR. Any other "
+                          "folder is refused (422, naming the allowed ones).")
 
 
 class UpdateResponse(BaseModel):

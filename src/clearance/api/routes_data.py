@@ -79,15 +79,29 @@ def update_lists(request: Request, _key: Admin, body: UpdateRequest | None = Non
     ``/readyz``. Poll ``/lists`` for the outcome.
     """
     svc = services(request)
-    folder = (body.mirror if body and body.mirror else None) or svc.settings.mirror_dir
-    if folder is None:
-        raise Problem(422, "no mirror folder: give 'mirror' or set CLEARANCE_MIRROR_DIR")
-    path = Path(folder)
+    path = _mirror(svc.settings.allowed_mirrors(), body.mirror if body else None)
     if not path.is_dir():
         raise Problem(422, f"the mirror folder {str(path)!r} does not exist on the server")
     if not svc.holder.update(path):
         raise Problem(409, "an update is already running")
     return json_response({"status": "started", "update": svc.holder.last_update}, 202)
+
+
+def _mirror(allowed: list[Path], asked: str | None) -> Path:
+    """The mirror folder to read: the one asked for if the settings allow it, else the
+    first allowed. A request never makes the server read a folder of its choosing."""
+    if not allowed:
+        raise Problem(422, "no mirror folder is configured on the server: set "
+                           "CLEARANCE_MIRROR_DIR or CLEARANCE_MIRRORS", allowed=[])
+    if not asked:
+        return allowed[0]
+    wanted = Path(asked).resolve()
+    for folder in allowed:
+        if folder == Path(asked) or folder.resolve() == wanted:
+            return folder
+    raise Problem(422, f"the mirror {asked!r} is not one this server may read; allowed: "
+                       f"{', '.join(str(f) for f in allowed)} (CLEARANCE_MIRROR_DIR, "
+                       "CLEARANCE_MIRRORS)", allowed=[str(f) for f in allowed])
 
 
 def _loaded(holder: Any) -> Any:

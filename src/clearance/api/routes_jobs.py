@@ -1,4 +1,5 @@
-"""File screening jobs: ``POST /jobs`` (the file is the body), ``GET /jobs/{id}``, results."""
+"""File screening jobs: ``POST /jobs`` (the file is the body), ``GET /jobs/{id}``, results,
+``DELETE /jobs/{id}`` to cancel."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Annotated, Literal
 
 import orjson
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import FileResponse
 
 from clearance.api.auth import require
@@ -23,7 +25,7 @@ from clearance.api.jobs import Job
 from clearance.api.models import JobInfo
 from clearance.api.problems import Problem
 from clearance.audit import AuditTrail
-from clearance.errors import ClearanceError, ConfigError
+from clearance.errors import ClearanceError, ConfigError, InputError
 from clearance.screening import Screener
 from clearance.sources.base import sha256_file
 from clearance.store.keys import ApiKey
@@ -49,7 +51,12 @@ async def create_job(
     threshold: Annotated[float | None, Query(ge=0.0, le=1.0)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
 ) -> Response:
-    """Upload a file to screen in the background; poll ``GET /jobs/{id}`` for progress."""
+    """Upload a file to screen in the background; poll ``GET /jobs/{id}`` for progress.
+
+    Every record is held to the limits of ``POST /screen`` (a name or address of at
+    most 500 characters, other fields of at most 100) and the file to
+    ``CLEARANCE_MAX_JOB_RECORDS`` records: a file breaking one is refused (422) with
+    the line and the field named in ``errors``."""
     svc = services(request)
     current_screener(svc)  # 503 before accepting work when no index is loaded
     fmt = format or ("jsonl" if "json" in request.headers.get("content-type", "") else "csv")
@@ -62,12 +69,22 @@ async def create_job(
     try:
         if size == 0:
             raise ConfigError("the request body (the file to screen) is empty")
-        svc.jobs.start(job, lambda: svc.holder.loaded.screener,
-                       on_done=_audited(audit(svc)[0], actor(key)))
+        # Reading the whole file to check it is work for a thread, not the event loop.
+        await run_in_threadpool(svc.jobs.start, job, lambda: svc.holder.loaded.screener,
+                                _audited(audit(svc)[0], actor(key)))
     except ClearanceError as exc:
         svc.jobs.discard(job)
-        raise Problem(422, f"the file cannot be screened: {exc.message}") from None
+        raise Problem(422, f"the file cannot be screened: {exc.message}",
+                      **_where(exc)) from None
     return json_response(job.to_dict(), 202)
+
+
+def _where(exc: ClearanceError) -> dict[str, object]:
+    """The record and field at fault, in the shape of the other 422 answers' ``errors``."""
+    if not isinstance(exc, InputError) or exc.line is None:
+        return {}
+    loc = ["body", f"line {exc.line}", *([exc.element] if exc.element else [])]
+    return {"errors": [{"loc": loc, "msg": exc.message, "type": "record_invalid"}]}
 
 
 @router.get("/jobs/{job_id}", response_model=JobInfo, tags=["Jobs"],
@@ -88,6 +105,18 @@ def get_job_results(request: Request, key: Screener_, job_id: JobId) -> Response
         raise Problem(409, f"the job is {job.status}; results come when it is done")
     return FileResponse(job.output, media_type="application/x-ndjson",
                         filename=f"clearance-job-{job.id}.jsonl")
+
+
+@router.delete("/jobs/{job_id}", response_model=JobInfo, tags=["Jobs"],
+               responses={202: {"description": "The job was queued or running: it stops "
+                                               "before its next record."},
+                          **problem_docs(*AUTH_ERRORS, 404, 422)})
+def cancel_job(request: Request, key: Screener_, job_id: JobId) -> Response:
+    """Cancel a queued or running job (202; it ends as ``cancelled``), or delete a finished
+    one and its results (200)."""
+    job = _job(request, key, job_id)
+    stopping = services(request).jobs.cancel(job)
+    return json_response(job.to_dict(), 202 if stopping else 200)
 
 
 def _job(request: Request, key: ApiKey, job_id: str) -> Job:

@@ -28,7 +28,7 @@ from typing import Any
 
 import orjson
 
-from clearance.errors import ConfigError
+from clearance.errors import AuditKeyMissingError, ConfigError
 from clearance.settings import Settings
 
 _OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
@@ -78,12 +78,18 @@ class AuditKey:
         return mac is not None and hmac.compare_digest(mac, self.sign(*parts))
 
     @classmethod
-    def load(cls, settings: Settings) -> AuditKey:
-        """The configured key: ``CLEARANCE_AUDIT_KEY``, else the key file (created if missing)."""
+    def load(cls, settings: Settings, create: bool = True) -> AuditKey:
+        """The configured key: ``CLEARANCE_AUDIT_KEY``, else the key file, created if
+        missing only when ``create`` (a writer's first use; never for a reader)."""
         if settings.audit_key:
             return cls(settings.audit_key.encode("utf-8"), "CLEARANCE_AUDIT_KEY")
-        path = settings.audit_key_file or settings.home / "audit.key"
-        return cls(_read_or_create(Path(path)), str(path))
+        path = Path(settings.audit_key_file or settings.home / "audit.key")
+        if not create and not path.exists():
+            raise AuditKeyMissingError(
+                "the audit key file is missing; put back the key the writers use, or set "
+                "CLEARANCE_AUDIT_KEY or CLEARANCE_AUDIT_KEY_FILE to it (nothing was written)",
+                path=path)
+        return cls(_read_or_create(path), str(path))
 
 
 def _read_or_create(path: Path) -> bytes:

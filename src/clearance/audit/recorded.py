@@ -16,7 +16,9 @@ from typing import Any
 
 from clearance.audit.trail import AuditRecord, AuditTrail, result_ref, screening_payload
 from clearance.cases import CaseBook, subject_key
+from clearance.errors import ConfigError
 from clearance.matching import Query
+from clearance.screening.limits import EMPTY_NAME, name_is_empty
 from clearance.store.writers import write_transaction
 
 
@@ -75,10 +77,14 @@ def screen_recorded(screener: Any, query: Query | str, *, trail: AuditTrail,
     """Screen ``query`` with ``screener`` and record it; returns (results, record).
 
     Every match is recorded and becomes an alert, however many there are; ``limit``
-    trims only the results returned (which still count every match).
+    trims only the results returned (which still count every match). A name with nothing
+    left to compare after normalisation (only control, NUL or zero-width characters) is
+    refused (ConfigError): its "no match" would be a false all-clear in the audit trail.
     """
     if isinstance(query, str):
         query = Query(query)
+    if name_is_empty(query.name):
+        raise ConfigError(f"cannot screen the name {query.name!r}: {EMPTY_NAME}")
     results = screener.screen(query, threshold=threshold, limit=None)
     shown = results.head(limit)
     record = record_results(

@@ -257,8 +257,11 @@ class AuditTrail:
     # -- verifying -----------------------------------------------------------
 
     def verify(self) -> VerifyReport:
-        """Recompute every hash and link, check the signed head and checkpoints."""
-        key = self.key
+        """Recompute every hash and link, check the signed head and checkpoints.
+
+        Reads only: a missing key file is AuditKeyMissingError, never a new key (which
+        would make the writers refuse to append until the original is put back)."""
+        key = self._key or AuditKey.load(self.settings, create=False)
         report = VerifyReport(key_id=key.key_id)
         with self.engine.connect() as conn:
             head = conn.execute(sa.select(audit_head).where(audit_head.c.id == 1)

@@ -14,7 +14,7 @@ from clearance.errors import NotFoundError
 from clearance.model.dates import to_iso_day
 from clearance.screening.history import find_entities, listing_history
 from clearance.settings import get_settings
-from clearance.store import Store
+from clearance.store import Store, Version
 
 if TYPE_CHECKING:
     from clearance.monitoring import RunReport
@@ -83,10 +83,17 @@ def show(
     if json:
         print_json([v.to_dict() for v in versions])
         return
-    print_table("List versions", ["source", "seq", "published", "entities", "added",
-                                  "removed", "changed", "imported", "sha256"],
-                [(v.source, v.seq, v.published, v.entity_count, v.added, v.removed, v.changed,
-                  v.imported_at, v.sha256[:12]) for v in versions])
+    print_table("List versions", ["source", "seq", "published", "in force from", "entities",
+                                  "added", "removed", "changed", "imported", "sha256"],
+                [(v.source, v.seq, v.published or "no date", _in_force(v), v.entity_count,
+                  v.added, v.removed, v.changed, v.imported_at, v.sha256[:12])
+                 for v in versions])
+
+
+def _in_force(version: Version) -> str:
+    """When a version starts to hold; for an undated file, its import (said so)."""
+    start = version.effective_from or version.published or ""
+    return start if version.published else f"{start} (its import: the file has no date)"
 
 
 @app.command("history")

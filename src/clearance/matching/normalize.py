@@ -179,17 +179,21 @@ def _words(folded: str) -> list[str]:
 
 def _split_legal(words: list[str]) -> tuple[list[str], list[str]]:
     """Legal forms at the end (Ltd, Co Ltd, S.A. de C.V.) or the start (OOO, AO) of a name."""
-    legal: list[str] = []
-    while len(words) > 1 and _legal(words[-1]):
-        legal.insert(0, _legal(words[-1]) or "")
-        words = words[:-1]
-        if len(words) > 1 and words[-1] == "de" and legal[0] == "cv":
-            words = words[:-1]
-    while len(words) > 1 and words[0] in ("ooo", "oao", "zao", "pao", "ao", "jsc", "ojsc",
-                                          "cjsc", "pjsc", "tov", "pt", "cv"):
-        legal.append(words[0])
-        words = words[1:]
-    return words, legal
+    # Indices, not slices: a name of many legal words cost a copy per word (quadratic).
+    tail: list[str] = []
+    end = len(words)
+    while end > 1 and _legal(words[end - 1]):
+        tail.append(_legal(words[end - 1]) or "")
+        end -= 1
+        if end > 1 and words[end - 1] == "de" and tail[-1] == "cv":
+            end -= 1
+    start = 0
+    head: list[str] = []
+    while end - start > 1 and words[start] in ("ooo", "oao", "zao", "pao", "ao", "jsc", "ojsc",
+                                               "cjsc", "pjsc", "tov", "pt", "cv"):
+        head.append(words[start])
+        start += 1
+    return words[start:end], [*reversed(tail), *head]
 
 
 def _legal(word: str) -> str | None:
@@ -200,11 +204,13 @@ def _legal(word: str) -> str | None:
 
 def _strip_titles(words: list[str]) -> list[str]:
     # A title is dropped only while two words remain: "AMIR RAHIMI" is a name, not a title.
-    while len(words) > 2 and words[0] in TITLES:
-        words = words[1:]
-    while len(words) > 1 and words[-1] in SUFFIXES:
-        words = words[:-1]
-    return words
+    # Indices, not slices: a name of many titles cost a copy per title (quadratic).
+    start, end = 0, len(words)
+    while end - start > 2 and words[start] in TITLES:
+        start += 1
+    while end - start > 1 and words[end - 1] in SUFFIXES:
+        end -= 1
+    return words[start:end]
 
 
 def _han_core(text: str) -> str:

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 import orjson
 from sqlalchemy import Insert, Table, and_, insert, select, update
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, RowMapping
 
 from clearance.errors import FormatError, VersionOrderError
 from clearance.model import Entity, diff_fields
@@ -70,14 +70,10 @@ def import_publication(
                             True, latest["entity_count"], files=files, warnings=_warnings(pub))
     if latest is not None and pub.published and latest["published"] \
             and pub.published < latest["published"]:
-        # An older publication imported before is recognised by its digest: re-importing a
-        # mirror (make demo run twice) changes nothing instead of refusing it as out of
-        # order. (A newer one equal to an old version, a list restored, is a new version.)
-        known = conn.execute(
-            select(list_version).where(list_version.c.source == pub.source,
-                                       list_version.c.sha256 == digest)
-            .order_by(list_version.c.seq.desc()).limit(1)
-        ).mappings().first()
+        # An import run again after an interruption (a killed history import, an update
+        # re-run) meets the versions it already wrote: the same content is there, so it
+        # is skipped and the run goes on to the end.
+        known = _version_with_digest(conn, pub.source, digest)
         if known is not None:
             return ImportResult(pub.source, known["id"], known["seq"], known["published"],
                                 True, known["entity_count"], files=files)
@@ -87,10 +83,14 @@ def import_publication(
             "import versions in chronological order",
             path=pub.files[0] if pub.files else None)
     seq = (latest["seq"] + 1) if latest is not None else 1
+    now = datetime.now(UTC)
     version_id = conn.execute(insert(list_version).values(
         source=pub.source, seq=seq, format=pub.format, published=pub.published,
-        effective_from=pub.effective_from or pub.published,
-        imported_at=datetime.now(UTC).isoformat(timespec="seconds"), sha256=digest,
+        # A publication with no date in its path or content holds from its import: with
+        # no effective date at all, no "as of" would ever reach it and it would be kept
+        # but never screened.
+        effective_from=pub.effective_from or pub.published or _in_force_from(now),
+        imported_at=now.isoformat(timespec="seconds"), sha256=digest,
         files=orjson.dumps(files).decode(), entity_count=0, added=0, removed=0, changed=0,
         meta=orjson.dumps(pub.meta, default=str).decode(),
     )).inserted_primary_key[0]
@@ -125,6 +125,19 @@ def import_publication(
 def _warnings(pub: Publication) -> list[str]:
     found = pub.meta.get("warnings")
     return [str(w) for w in found] if isinstance(found, list) else []
+
+
+def _in_force_from(imported: datetime) -> str:
+    """The import time as the versions' other dates are written (UTC, no offset)."""
+    return imported.strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def _version_with_digest(conn: Connection, source: str, digest: str) -> RowMapping | None:
+    """The newest version of ``source`` whose publication had this digest, if any."""
+    return conn.execute(
+        select(list_version).where(and_(list_version.c.source == source,
+                                        list_version.c.sha256 == digest))
+        .order_by(list_version.c.seq.desc()).limit(1)).mappings().first()
 
 
 def _open_spans(conn: Connection, source: str) -> dict[str, tuple[int, str, str]]:
