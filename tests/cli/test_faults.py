@@ -80,10 +80,11 @@ def test_a_list_without_a_date_is_in_force_from_its_import(tmp_path: Path) -> No
     assert results[0]["match"] is True
     person = json.loads(run("screen", "Borislav Undatedov", "--json", home=home).stdout)
     assert person["results"][0]["entity_id"] == "acme_watch:acme-2"
-    # Not in force before it was imported: an earlier "as of" does not see it.
-    before = json.loads(run("screen", "Quillfeather Maritime Holdings", "--as-of",
-                            "2020-01-01", "--json", home=home).stdout)
-    assert before["results"] == []
+    # Not in force before it was imported: an earlier "as of" has no list in force at all,
+    # and is refused rather than answered "no match".
+    before = run("screen", "Quillfeather Maritime Holdings", "--as-of", "2020-01-01", "--json",
+                 home=home)
+    assert before.returncode == 9 and "no list is in force on 2020-01-01" in before.stderr
 
 
 def test_undated_versions_of_an_older_store_are_put_in_force(tmp_path: Path) -> None:
