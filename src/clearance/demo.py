@@ -91,6 +91,8 @@ def main() -> None:
         hit = top is not None and top.match
         decision = ("[red]ALERT[/]" if top.restricted else "[yellow]review: no listing in force[/]"
                     ) if top is not None and hit else "[green]clear[/]"
+        if results.matches > 1:  # every listed party that matches, not only the best
+            decision += f"\n{results.matches} matching listed parties"
         notes = "; ".join(f"{n.list} {n.status}" for n in top.notes) if top else ""
         table.add_row(
             query.name + (f"\n(address: {query.address})" if query.address else ""),
