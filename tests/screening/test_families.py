@@ -21,7 +21,6 @@ from pathlib import Path
 
 import orjson
 import pytest
-from families import FAMILIES, FAMILY_DAY
 
 from clearance.matching import Query
 from clearance.monitoring import Monitor, MonitoredRecord
@@ -31,6 +30,7 @@ from clearance.screening.batch import BatchOptions, screen_batch
 from clearance.screening.files import screen_file
 from clearance.screening.writers import read_output
 from clearance.store import Store
+from families import FAMILIES, FAMILY_DAY
 
 Truth = dict[str, set[str]]
 
