@@ -107,18 +107,21 @@ def brute_force(screener, query) -> set[str]:  # type: ignore[no-untyped-def]
     return {r.entity_id for r in screener.screen_all(query) if r.match}
 
 
-def retrieval_recall(screener, queries, truths=None) -> dict[str, int]:  # type: ignore[no-untyped-def]
+def retrieval_recall(screener, queries, truths=None) -> dict:  # type: ignore[no-untyped-def]
     """Matches found against brute force, by a full screening (everything shown) and by
     a hits-only screening (as batch does), and the count that a full screening reports."""
-    out = {"truth": 0, "full": 0, "hits_only": 0, "counted": 0}
+    out: dict = {"truth": 0, "full": 0, "hits_only": 0, "counted": 0, "missed": []}
     for n, q in enumerate(queries):
         truth = truths[n] if truths is not None else brute_force(screener, q)
         full = screener.screen(q, limit=None)
         hits = screener.screen(q, limit=None, matches_only=True)
+        found = {r.entity_id for r in full if r.match}
         out["truth"] += len(truth)
-        out["full"] += len(truth & {r.entity_id for r in full if r.match})
+        out["full"] += len(truth & found)
         out["hits_only"] += len(truth & {r.entity_id for r in hits})
         out["counted"] += min(full.matches, len(truth))
+        if truth - found:
+            out["missed"].append((q.name, len(truth), sorted(truth - found)[:3]))
     return out
 
 
@@ -284,6 +287,8 @@ def main() -> None:
                   _ratio(family_recall["full"], family_recall["truth"]),
                   _ratio(family_recall["hits_only"], family_recall["truth"]),
                   _ratio(family_recall["counted"], family_recall["truth"]), "1.000"]])
+    for name, size, missed in (recall["missed"] + family_recall["missed"])[:20]:
+        print(f"missed: {name!r} ({size} matches by brute force), e.g. {', '.join(missed)}")
     print_table("Latency of family queries beside ordinary ones (ms, in process)",
                 ["queries", "full screening median", "full p99", "hits only median",
                  "hits only p99"],
