@@ -88,7 +88,7 @@ def screen_recorded(screener: Any, query: Query | str, *, trail: AuditTrail,
     results = screener.screen(query, threshold=threshold, limit=None)
     shown = results.head(limit)
     record = record_results(
-        trail, query, results[:max(len(shown), results.matches)],  # matches come first
+        trail, query, results.with_matches(limit),
         threshold=effective_threshold(screener, threshold),
         versions=screener.versions, as_of=screener.as_of, actor=actor, channel=channel,
         cases=cases, extra={"limit": limit, "matches": results.matches,

@@ -142,9 +142,8 @@ def screen_file(screener: Screener, path: Path, out: IO[bytes], threshold: float
                 error["field"] = item.field
             out.write(orjson.dumps(error) + b"\n")
             continue
-        found = screener.screen(item, threshold=threshold, limit=None)
         # Every match is written; ``limit`` caps only the near misses shown beside them.
-        results = found[:max(limit, found.matches)]
+        results = screener.screen(item, threshold=threshold, limit=None).with_matches(limit)
         stats["records"] += 1
         stats["with_matches"] += any(r.match for r in results)
         out.write(orjson.dumps({"id": item.id, "results": [_brief(r.to_dict()) for r in results]})

@@ -102,11 +102,9 @@ class ScreeningResults(list[ScreeningResult]):
     that an interface can say "showing 10 of 34 matches" rather than hide the rest.
     """
 
-    def __init__(self, results: Iterable[ScreeningResult] = (), *, matches: int = 0,
-                 threshold: float = 0.0) -> None:
+    def __init__(self, results: Iterable[ScreeningResult] = (), *, matches: int = 0) -> None:
         super().__init__(results)
         self.matches = matches
-        self.threshold = threshold
 
     @property
     def shown_matches(self) -> int:
@@ -115,8 +113,12 @@ class ScreeningResults(list[ScreeningResult]):
 
     def head(self, limit: int | None) -> ScreeningResults:
         """The first ``limit`` results (all when None), still counting every match."""
-        return self if limit is None else ScreeningResults(self[:limit], matches=self.matches,
-                                                           threshold=self.threshold)
+        return self if limit is None else ScreeningResults(self[:limit], matches=self.matches)
+
+    def with_matches(self, limit: int | None) -> ScreeningResults:
+        """Every match, and near misses up to ``limit`` results in all (all when None): what
+        is recorded and written, where ``limit`` may trim only what is shown."""
+        return self.head(None if limit is None else max(limit, self.matches))
 
     @property
     def truncated(self) -> bool:
@@ -226,7 +228,7 @@ class Screener:
         return ScreeningResults(
             (self._result(self.prepared[row].entity,
                           explain(outcome, self.config, threshold, self.index.word_weight))
-             for outcome, row in shown), matches=matches, threshold=hit)
+             for outcome, row in shown), matches=matches)
 
     def _scored(self, query: PreparedQuery, found: list[tuple[int, list[int] | None]],
                 min_name: float, floor: float, memo: NameMemo
@@ -253,12 +255,6 @@ class Screener:
                 listing.list for p in self.prepared
                 for listing in (*p.entity.listings_on(self.as_of), *p.entity.notes_on(self.as_of))}
         return codes
-
-    def coverage(self) -> dict[str, Any]:
-        """What a screening was made against: each list version in force, and the lists
-        known to the store that had no version yet on the day."""
-        return {"as_of": self.as_of, "in_force": [v.to_dict() for v in self.versions],
-                "not_known": list(self.not_known)}
 
     def __getstate__(self) -> dict[str, Any]:
         # What screenings leave behind is not part of the screener (nor of its cache file).
